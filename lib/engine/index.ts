@@ -1,0 +1,17 @@
+export * from './provider';
+export * from './events';
+export * from './plan-types';
+export { plan, displayValue, maskSecrets } from './plan';
+export { applyPlan, readInstances } from './apply';
+export type { ApplyResult, RootCause, ApplyOptions } from './apply';
+export { buildModel, loadBlueprintFile, catalogueForImports } from './model';
+export type { DeploymentModel, ModelNode } from './model';
+export { environmentSecrets, chainSecrets } from './resolve';
+export type { SecretSource } from './resolve';
+export { SecretBox } from './secret-box';
+export { FileStateStore, writeFileDurably } from './state/file-store';
+export { StateWriter } from './state/state-writer';
+export * from './state/types';
+export { emptyState, integrityProblems } from './state/records';
+export { deploy, diff, refresh, scale, heal } from './workflows';
+export type { DeployOptions, DeployResult, WorkflowOptions } from './workflows';

@@ -1,0 +1,225 @@
+import { createHash } from 'crypto';
+import type { Redactor } from './events';
+import { UNKNOWN, containsUnknown, evaluate } from './functions';
+import { DesiredInstance, expandInstances } from './instances';
+import type { DeploymentModel } from './model';
+import { Plan, PlanStep, PropertyChange, StepAction } from './plan-types';
+import type { ProviderRegistry, ReadResult } from './provider';
+import { Resolver, SecretSource, resolveInputs } from './resolve';
+import { SecretBox, isFingerprint } from './secret-box';
+import type { InstanceRecord, StateSnapshot } from './state/types';
+
+export interface PlanOptions {
+  readonly inputs: { [name: string]: any };
+  readonly secrets: SecretSource;
+  readonly redactor: Redactor;
+  readonly box: SecretBox;
+  readonly registry: ProviderRegistry;
+  /** Instances to replace whatever their properties (heal). */
+  readonly forceReplace?: ReadonlySet<string>;
+  /** What a refresh read found, by instance id. */
+  readonly observed?: ReadonlyMap<string, ReadResult>;
+  /** Plan the removal of everything (destroy). */
+  readonly destroy?: boolean;
+}
+
+/** Everything apply needs beyond the plan's steps: resolved inputs, instances, the resolver. */
+export interface PlanContext {
+  readonly model: DeploymentModel;
+  readonly inputs: { [name: string]: any };
+  readonly desired: ReadonlyMap<string, DesiredInstance>;
+  readonly state: StateSnapshot;
+}
+
+const UNKNOWN_TEXT = '(known after apply)';
+const SECRET_TEXT = '(secret)';
+
+/** Replaces secret values (anything containing a registered secret) by fingerprints. */
+export function maskSecrets(value: any, redactor: Redactor, box: SecretBox): any {
+  if (redactor.size === 0 || value === null || value === UNKNOWN) return value;
+  if (typeof value === 'string') return redactor.text(value) === value ? value : box.fingerprint(value);
+  if (Array.isArray(value)) return value.map((item) => maskSecrets(item, redactor, box));
+  if (typeof value === 'object') {
+    const result: any = {};
+    for (const key of Object.keys(value)) result[key] = maskSecrets(value[key], redactor, box);
+    return result;
+  }
+  return value;
+}
+
+/** The display form of a property value: secrets and unknowns named, long values shortened. */
+export function displayValue(value: any): string {
+  if (value === UNKNOWN) return UNKNOWN_TEXT;
+  if (isFingerprint(value)) return SECRET_TEXT;
+  const text = JSON.stringify(value, (_key, item) => (item === UNKNOWN ? UNKNOWN_TEXT : isFingerprint(item) ? SECRET_TEXT : item));
+  if (text === undefined) return 'null';
+  return text.length > 160 ? `${text.slice(0, 150)}… (${text.length} chars)` : text;
+}
+
+function sameValue(a: any, b: any): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Plans a deployment: expands instances, evaluates their properties, compares them with state and
+ * decides per instance create / update / replace / delete / same, with property-level reasons.
+ * Pure: it reads state and calls no provider.
+ */
+export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | undefined, options: PlanOptions): { plan: Plan; context: PlanContext } {
+  const state = stateOrUndefined ?? { version: 1, lineage: '', serial: 0, stack: model.stack, updatedAt: '', inputs: {}, nodes: {}, instances: {}, scaling: {}, outputs: {} };
+  const inputs = resolveInputs(model, options.inputs, options.secrets, options.redactor);
+  const desired = options.destroy ? new Map<string, DesiredInstance>() : expandInstances(model, state);
+  const records = state.instances;
+
+  // Decide in dependency order so that an instance knows whether what it reads is being replaced.
+  const replaced = new Set<string>();
+  const actions = new Map<string, { action: StepAction; reason: string; changes: PropertyChange[]; fromStatus?: string }>();
+  const runtimeOf = (id: string) => (replaced.has(id) || !records[id] || (actions.get(id)?.action === 'create') ? undefined : records[id].runtimeProperties);
+  const resolver = new Resolver(model, inputs, options.secrets, options.redactor, options.box, runtimeOf, desired, (id) => records[id]);
+
+  for (const instance of dependencyOrder(desired)) {
+    const record = records[instance.id];
+    const node = model.nodes.get(instance.node)!;
+    const properties = maskSecrets(resolver.instanceProperties(instance), options.redactor, options.box);
+    const observed = options.observed?.get(instance.id);
+    const decide = (): { action: StepAction; reason: string; changes: PropertyChange[]; fromStatus?: string } => {
+      const allChanges = (): PropertyChange[] =>
+        Object.keys(properties).sort().map((property) => ({ property, after: displayValue(properties[property]) }));
+      if (!record) return { action: 'create', reason: 'new instance', changes: allChanges() };
+      if (options.forceReplace?.has(instance.id)) return { action: 'replace', reason: 'replacement requested', changes: [] };
+      if (record.type !== node.type) return { action: 'replace', reason: `type changed from ${record.type} to ${node.type}`, changes: [] };
+      if (record.host !== instance.host) return { action: 'replace', reason: `moved from host ${record.host ?? '(none)'} to ${instance.host ?? '(none)'}`, changes: [] };
+      if (instance.host && replaced.has(instance.host)) return { action: 'replace', reason: `its host ${instance.host} is replaced`, changes: [] };
+      if (record.status !== 'started') return { action: 'create', reason: `resume: the last run stopped while it was ${record.status}`, changes: [], fromStatus: record.status };
+      if (observed && !observed.exists) return { action: 'create', reason: 'it no longer exists (deleted outside hybrid)', changes: allChanges(), fromStatus: 'uninitialized' };
+
+      const changes: PropertyChange[] = [];
+      for (const property of new Set([...Object.keys(properties), ...Object.keys(record.properties)])) {
+        const after = properties[property];
+        const before = record.properties[property];
+        if (after !== UNKNOWN && !containsUnknown(after) && sameValue(after, before)) continue;
+        changes.push({ property, before: before === undefined ? undefined : displayValue(before), after: after === undefined ? undefined : displayValue(after) });
+      }
+      changes.sort((a, b) => (a.property < b.property ? -1 : 1));
+      const relationshipsChanged = !sameValue(
+        record.relationships.map((r) => `${r.type}>${r.target}`).sort(),
+        instance.relationships.map((r) => `${r.type}>${r.target}`).sort(),
+      );
+      const drift = observed?.drift ?? [];
+      if (changes.length === 0 && !relationshipsChanged && drift.length === 0) return { action: 'same', reason: 'unchanged', changes: [] };
+
+      const replaceOn = options.registry.replaceOn(node.typeHierarchy) ?? [];
+      const canUpdate = node.operations.update !== undefined;
+      const marked = changes.map((change) => ({ ...change, forcesReplacement: !canUpdate || replaceOn.includes(change.property) }));
+      const reasons = [
+        ...(changes.length ? [`properties changed: ${changes.map((c) => c.property).join(', ')}`] : []),
+        ...(relationshipsChanged ? ['relationships changed'] : []),
+        ...(drift.length ? [`drift: ${drift.join('; ')}`] : []),
+      ];
+      const mustReplace = marked.some((change) => change.forcesReplacement) || (drift.length > 0 && !canUpdate);
+      return { action: mustReplace ? 'replace' : 'update', reason: reasons.join('; '), changes: marked };
+    };
+    const decision = decide();
+    actions.set(instance.id, decision);
+    if (decision.action === 'replace') replaced.add(instance.id);
+  }
+
+  for (const record of Object.values(records)) {
+    if (desired.has(record.id)) continue;
+    const reason = options.destroy ? 'destroy' : model.nodes.has(record.node) ? 'scaled in' : 'removed from blueprint';
+    actions.set(record.id, { action: 'delete', reason, changes: [] });
+  }
+
+  const steps: PlanStep[] = [];
+  const dependents = dependentsIndex(records);
+  const pending = (id: string) => {
+    const action = actions.get(id)?.action;
+    return action !== undefined && action !== 'same';
+  };
+  for (const [id, decision] of actions) {
+    const instance = desired.get(id);
+    const record = records[id];
+    const nodeName = instance?.node ?? record.node;
+    const node = model.nodes.get(nodeName);
+    let dependsOn: string[];
+    if (decision.action === 'delete') {
+      // Whatever depends on this instance and goes away too must go first; survivors unlink first.
+      dependsOn = (dependents.get(id) ?? []).filter((dependent) => ['delete', 'replace', 'update'].includes(actions.get(dependent)?.action ?? ''));
+    } else {
+      dependsOn = [...new Set([...(instance!.host ? [instance!.host] : []), ...instance!.relationships.map((r) => r.target)])].filter(pending);
+    }
+    steps.push({
+      action: decision.action,
+      instance: id,
+      node: nodeName,
+      type: node?.type ?? record.type,
+      ...(node?.constructPath ? { constructPath: node.constructPath } : {}),
+      reason: decision.reason,
+      changes: decision.changes,
+      dependsOn: [...new Set(dependsOn)].sort(),
+      ...(decision.fromStatus ? { fromStatus: decision.fromStatus } : {}),
+    });
+  }
+  steps.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
+
+  const summary = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
+  for (const step of steps) if (step.action in summary) summary[step.action as keyof typeof summary]++;
+
+  const outputs: { [name: string]: string } = {};
+  for (const [name, output] of Object.entries(model.blueprint.outputs ?? {})) {
+    try {
+      outputs[name] = displayValue(maskSecrets(evaluate(output.value, resolver.context(`outputs.${name}`)), options.redactor, options.box));
+    } catch {
+      outputs[name] = UNKNOWN_TEXT;
+    }
+  }
+
+  const digest = createHash('sha256').update(model.digest).update(JSON.stringify(maskSecrets(inputs, options.redactor, options.box))).digest('hex');
+  return {
+    plan: {
+      version: 1,
+      stack: model.stack,
+      workflow: options.destroy ? 'uninstall' : 'install',
+      ...(stateOrUndefined ? { lineage: stateOrUndefined.lineage } : {}),
+      serial: stateOrUndefined?.serial ?? 0,
+      blueprintDigest: digest,
+      steps,
+      summary,
+      outputs,
+    },
+    context: { model, inputs, desired, state },
+  };
+}
+
+/** Instances ordered so that hosts and relationship targets come before their dependents. */
+function dependencyOrder(desired: ReadonlyMap<string, DesiredInstance>): DesiredInstance[] {
+  const ordered: DesiredInstance[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (instance: DesiredInstance) => {
+    const mark = state.get(instance.id);
+    if (mark === 'done') return;
+    if (mark === 'visiting') return; // cycles are reported by the executor's graph check
+    state.set(instance.id, 'visiting');
+    if (instance.host && desired.has(instance.host)) visit(desired.get(instance.host)!);
+    for (const relationship of instance.relationships) if (desired.has(relationship.target)) visit(desired.get(relationship.target)!);
+    state.set(instance.id, 'done');
+    ordered.push(instance);
+  };
+  for (const instance of desired.values()) visit(instance);
+  return ordered;
+}
+
+/** For each recorded instance, the recorded instances contained in it or related to it. */
+export function dependentsIndex(records: { readonly [id: string]: InstanceRecord }): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  const add = (target: string, dependent: string) => {
+    const list = index.get(target) ?? [];
+    if (!list.includes(dependent)) list.push(dependent);
+    index.set(target, list);
+  };
+  for (const record of Object.values(records)) {
+    if (record.host) add(record.host, record.id);
+    for (const relationship of record.relationships) add(relationship.target, record.id);
+  }
+  return index;
+}
