@@ -32,6 +32,7 @@ export async function loadStackContext(cwd: string, flags: Flags, out: Output, o
   let blueprintFile = flags.string('blueprint');
   let stateRoot: string;
   let stackName = flags.string('stack');
+  let workingDirectory: string | undefined;
   if (blueprintFile) {
     blueprintFile = path.resolve(cwd, blueprintFile);
     stateRoot = path.resolve(cwd, flags.string('state-dir') ?? '.hybrid');
@@ -50,13 +51,14 @@ export async function loadStackContext(cwd: string, flags: Flags, out: Output, o
     blueprintFile = written.blueprint;
     stackName = written.stack;
     stateRoot = flags.string('state-dir') ? path.resolve(cwd, flags.string('state-dir')!) : project.stateDirectory;
+    workingDirectory = project.directory;
   }
   const { blueprint, catalogue, baseDirectory } = loadBlueprintFile(blueprintFile);
   stackName ??= blueprint.metadata?.hybrid?.stack ?? path.basename(path.dirname(blueprintFile));
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(stackName)) {
     throw new HybridError(ErrorCode.UsageError, `stack name ${JSON.stringify(stackName)} must be lowercase letters, digits and hyphens; pass --stack`);
   }
-  const model = buildModel(blueprint, catalogue, baseDirectory, stackName);
+  const model = buildModel(blueprint, catalogue, baseDirectory, stackName, workingDirectory);
   const stateDirectory = path.join(stateRoot, stackName);
   return {
     model,

@@ -547,7 +547,7 @@ class InstanceRunner {
       events.emit({ type: 'operation-started', instance: record.id, operation: fullName });
       const context: OperationContext = {
         stack: this.context.model.stack,
-        baseDirectory: this.context.model.baseDirectory,
+        baseDirectory: this.context.model.workingDirectory,
         workDirectory: this.options.workDirectory,
         instance: self,
         ...(relationshipView ? { relationship: relationshipView } : {}),

@@ -55,8 +55,13 @@ export interface ModelGroup {
 export interface DeploymentModel {
   readonly stack: string;
   readonly blueprint: BlueprintDocument;
-  /** Where relative paths (scripts, files) are resolved. */
+  /** Where scripts named by relative path are found: the blueprint's directory. */
   readonly baseDirectory: string;
+  /**
+   * Where relative paths in properties resolve for providers: the program's directory when the
+   * blueprint came from a program, else the blueprint's directory.
+   */
+  readonly workingDirectory: string;
   readonly digest: string;
   readonly catalogue: TypeCatalogue;
   readonly nodes: ReadonlyMap<string, ModelNode>;
@@ -190,7 +195,7 @@ function mergeOperations(
  * operations, relationships with their types, hosts, and scaling groups. Validates what the
  * engine relies on and names the blueprint path of each problem.
  */
-export function buildModel(blueprint: BlueprintDocument, catalogue: TypeCatalogue, baseDirectory: string, stackName?: string): DeploymentModel {
+export function buildModel(blueprint: BlueprintDocument, catalogue: TypeCatalogue, baseDirectory: string, stackName?: string, workingDirectory: string = baseDirectory): DeploymentModel {
   const fail = (where: string, message: string) => new HybridError(ErrorCode.InvalidBlueprint, `${where}: ${message}`, { path: where });
   if (typeof blueprint.tosca_definitions_version !== 'string' || !/^cloudify_dsl_1_[0-5]$/.test(blueprint.tosca_definitions_version)) {
     throw fail('tosca_definitions_version', `must be cloudify_dsl_1_3 .. cloudify_dsl_1_5, got ${JSON.stringify(blueprint.tosca_definitions_version)}`);
@@ -300,5 +305,5 @@ export function buildModel(blueprint: BlueprintDocument, catalogue: TypeCatalogu
 
   const stack = stackName ?? blueprint.metadata?.hybrid?.stack ?? 'default';
   const digest = createHash('sha256').update(JSON.stringify(blueprint)).digest('hex');
-  return { stack, blueprint, baseDirectory, digest, catalogue, nodes, groups };
+  return { stack, blueprint, baseDirectory, workingDirectory, digest, catalogue, nodes, groups };
 }
