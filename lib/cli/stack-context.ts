@@ -54,7 +54,7 @@ export async function loadStackContext(cwd: string, flags: Flags, out: Output, o
     workingDirectory = project.directory;
   }
   const { blueprint, catalogue, baseDirectory } = loadBlueprintFile(blueprintFile);
-  stackName ??= blueprint.metadata?.hybrid?.stack ?? path.basename(path.dirname(blueprintFile));
+  stackName ??= blueprint.metadata?.hybrid?.stack ?? defaultStackName(blueprintFile);
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(stackName)) {
     throw new HybridError(ErrorCode.UsageError, `stack name ${JSON.stringify(stackName)} must be lowercase letters, digits and hyphens; pass --stack`);
   }
@@ -172,4 +172,11 @@ export function interruptSignal(out: Output): { signal: AbortSignal; dispose(): 
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
   return { signal: controller.signal, dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); } };
+}
+
+/** A stack name for a hand-written blueprint: its file name, or its folder's for `blueprint.yaml`. */
+function defaultStackName(blueprintFile: string): string {
+  const base = path.basename(blueprintFile).replace(/\.ya?ml$/, '');
+  const name = base === 'blueprint' ? path.basename(path.dirname(blueprintFile)) : base;
+  return name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'default';
 }

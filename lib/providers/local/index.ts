@@ -6,6 +6,7 @@ import { Provider } from '../../engine/provider';
 import { commandOperations } from './command';
 import { fileOperations } from './file';
 import { processOperations } from './process';
+import { scriptOperations } from './script';
 
 export { OUTPUT_MARKER, RAN_AT } from './command';
 export { IDENTITY_VARIABLE } from './process-identity';
@@ -13,7 +14,7 @@ export { IDENTITY_VARIABLE } from './process-identity';
 export function localProvider(): Provider {
   return {
     name: 'local',
-    operations: { ...commandOperations, ...fileOperations, ...processOperations },
+    operations: { ...commandOperations, ...fileOperations, ...processOperations, ...scriptOperations },
     replaceOn: {
       // A changed trigger means "run it again from scratch": delete, then create.
       'hybrid.nodes.local.Command': ['triggers'],
