@@ -7,6 +7,7 @@ import { buildModel, DeploymentModel, loadBlueprintFile } from '../engine/model'
 import { chainSecrets, environmentSecrets, SecretSource } from '../engine/resolve';
 import { FileStateStore } from '../engine/state/file-store';
 import { HYBRID_VERSION } from '../../synth/synthesize';
+import { validateBlueprint } from '../../synth/validate';
 import { Flags } from './args';
 import { Output } from './output';
 import { resolveProject } from './project';
@@ -54,6 +55,11 @@ export async function loadStackContext(cwd: string, flags: Flags, out: Output, o
     workingDirectory = project.directory;
   }
   const { blueprint, catalogue, baseDirectory } = loadBlueprintFile(blueprintFile);
+  const problems = validateBlueprint(blueprint, catalogue);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 10).map((problem) => `  ${problem}`).join('\n');
+    throw new HybridError(ErrorCode.InvalidBlueprint, `${path.relative(cwd, blueprintFile) || blueprintFile} is not a valid blueprint:\n${shown}${problems.length > 10 ? `\n  (and ${problems.length - 10} more)` : ''}`);
+  }
   stackName ??= blueprint.metadata?.hybrid?.stack ?? defaultStackName(blueprintFile);
   if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(stackName)) {
     throw new HybridError(ErrorCode.UsageError, `stack name ${JSON.stringify(stackName)} must be lowercase letters, digits and hyphens; pass --stack`);
