@@ -10,21 +10,35 @@ let typescriptRegistered = false;
 
 /**
  * Lets `require` load TypeScript: each .ts file is transpiled by esbuild (types stripped, no
- * type check) as it is loaded. Type checking is `--typecheck`'s job, off the fast path.
+ * type check) as it is loaded, with an inline source map so errors and construct locations name
+ * the TypeScript line. Output is cached by content hash (as ts-node and jest do), so an unchanged
+ * program skips the transpiler on the next run. Type checking is `--typecheck`'s job.
  */
-export function registerTypeScript(): void {
+export function registerTypeScript(cacheDirectory?: string): void {
   if (typescriptRegistered) return;
   typescriptRegistered = true;
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  let esbuild: typeof import('esbuild') | undefined;
   const compile = (module: any, filename: string) => {
     const source = fs.readFileSync(filename, 'utf8');
-    let code: string;
-    try {
-      code = esbuild.transformSync(source, { loader: filename.endsWith('x') ? 'tsx' : 'ts', format: 'cjs', target: 'node20', sourcefile: filename, sourcemap: 'inline' }).code;
-    } catch (error) {
-      const first = (error as any).errors?.[0];
-      const where = first?.location ? `${filename}:${first.location.line}:${first.location.column + 1}` : filename;
-      throw new HybridError(ErrorCode.ProgramFailed, `${where}: ${first?.text ?? (error as Error).message}`, { cause: error, location: where });
+    const cacheFile = cacheDirectory ? path.join(cacheDirectory, `${createHash('sha1').update(CACHE_SALT).update(filename).update('\0').update(source).digest('hex')}.js`) : undefined;
+    let code: string | undefined;
+    if (cacheFile) {
+      try {
+        code = fs.readFileSync(cacheFile, 'utf8');
+      } catch {
+        code = undefined;
+      }
+    }
+    if (code === undefined) {
+      esbuild ??= require('esbuild') as typeof import('esbuild');
+      try {
+        code = esbuild.transformSync(source, { loader: filename.endsWith('x') ? 'tsx' : 'ts', format: 'cjs', target: 'node20', sourcefile: filename, sourcemap: 'inline' }).code;
+      } catch (error) {
+        const first = (error as any).errors?.[0];
+        const where = first?.location ? `${filename}:${first.location.line}:${first.location.column + 1}` : filename;
+        throw new HybridError(ErrorCode.ProgramFailed, `${where}: ${first?.text ?? (error as Error).message}`, { cause: error, location: where });
+      }
+      if (cacheFile) writeCache(cacheFile, code);
     }
     module._compile(code, filename);
   };
@@ -32,10 +46,36 @@ export function registerTypeScript(): void {
   process.setSourceMapsEnabled?.(true);
 }
 
+const CACHE_SALT = `hybrid-transpile-v1:${process.version}:${(() => {
+  try {
+    return require('esbuild/package.json').version;
+  } catch {
+    return 'none';
+  }
+})()}`;
+
+function writeCache(file: string, code: string): void {
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const temporary = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, code);
+    fs.renameSync(temporary, file);
+  } catch {
+    // A cache that cannot be written only costs speed.
+  }
+}
+
+/** Where transpiled programs are cached: the project's node_modules/.cache, like other tools. */
+export function transpileCacheDirectory(projectDirectory: string): string | undefined {
+  if (process.env.HYBRID_NO_CACHE) return undefined;
+  const nodeModules = path.join(projectDirectory, 'node_modules');
+  return fs.existsSync(nodeModules) ? path.join(nodeModules, '.cache', 'hybrid') : path.join(projectDirectory, '.hybrid', 'cache');
+}
+
 /** Runs the program and returns the apps it created. */
-export function runProgram(entry: string): App[] {
+export function runProgram(entry: string, projectDirectory: string = path.dirname(entry)): App[] {
   if (!fs.existsSync(entry)) throw new HybridError(ErrorCode.ConfigNotFound, `the program ${entry} does not exist; fix "app" in hybrid.json or --app`);
-  registerTypeScript();
+  registerTypeScript(transpileCacheDirectory(projectDirectory));
   App.resetCreated();
   try {
     require(entry);
@@ -60,8 +100,8 @@ function userFrame(stack: string, directory: string): string | undefined {
 }
 
 /** Synthesizes the program's stacks (all, or the one named). */
-export function synthesizeProgram(entry: string, stackName?: string): SynthesizedStack[] {
-  const stacks = runProgram(entry).flatMap((app) => synthesizeApp(app));
+export function synthesizeProgram(entry: string, stackName?: string, projectDirectory?: string): SynthesizedStack[] {
+  const stacks = runProgram(entry, projectDirectory).flatMap((app) => synthesizeApp(app));
   if (!stackName) return stacks;
   const chosen = stacks.filter((stack) => stack.stackName === stackName);
   if (chosen.length === 0) {

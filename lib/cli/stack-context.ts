@@ -44,7 +44,7 @@ export async function loadStackContext(cwd: string, flags: Flags, out: Output, o
       const { durationMs } = typecheck(project.directory, project.app);
       out.info(`type check passed (${durationMs} ms)`);
     }
-    const stacks = synthesizeProgram(project.app, stackName);
+    const stacks = synthesizeProgram(project.app, stackName, project.directory);
     if (stacks.length > 1) {
       throw new HybridError(ErrorCode.UsageError, `the program has several stacks (${stacks.map((s) => s.stackName).join(', ')}): choose one with --stack`);
     }

@@ -18,7 +18,7 @@ export async function run(args: ParsedArgs, cwd: string): Promise<number> {
     const { durationMs } = typecheck(project.directory, project.app);
     out.info(`type check passed (${durationMs} ms)`);
   }
-  const stacks = synthesizeProgram(project.app, flags.string('stack'));
+  const stacks = synthesizeProgram(project.app, flags.string('stack'), project.directory);
   const written = writeStacks(project.output, stacks, HYBRID_VERSION);
   const durationMs = Date.now() - started;
   for (const stack of written) {
