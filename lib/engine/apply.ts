@@ -7,10 +7,10 @@ import type { DeploymentModel, ModelNode, ModelOperation, ModelRelationship } fr
 import { PlanContext, dependentsIndex, maskSecrets } from './plan';
 import type { Plan, PlanStep } from './plan-types';
 import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError } from './provider';
-import { Resolver, SecretSource } from './resolve';
+import { PlacedInstance, Resolver, SecretSource } from './resolve';
 import { SecretBox, isEncrypted } from './secret-box';
 import type { StateWriter } from './state/state-writer';
-import type { InstanceRecord, InstanceStatus, RelationshipRecord } from './state/types';
+import type { InstanceRecord, InstanceStatus, RelationshipRecord, StateSnapshot } from './state/types';
 
 export interface ApplyOptions {
   readonly registry: ProviderRegistry;
@@ -72,8 +72,7 @@ class Semaphore {
 }
 
 /** A deployment model rebuilt from state: how deleted or replaced instances are uninstalled. */
-function recordedModel(current: DeploymentModel, writer: StateWriter): DeploymentModel {
-  const snapshot = writer.snapshot();
+function recordedModel(current: DeploymentModel, snapshot: StateSnapshot): DeploymentModel {
   const nodes = new Map<string, ModelNode>(Object.entries(snapshot.nodes));
   const inputs = Object.fromEntries(Object.keys(snapshot.inputs).map((name) => [name, { required: false }]));
   return { ...current, blueprint: { ...current.blueprint, inputs }, nodes, groups: new Map() };
@@ -138,10 +137,16 @@ class InstanceRunner {
   private readonly recordedNodes = new Set<string>();
   private readonly steps: Map<string, PlanStep>;
   private readonly oldModel: DeploymentModel;
+  /** The instances state recorded when the run began: what uninstalls and reads resolve against. */
+  private readonly recordedInstances: ReadonlyMap<string, PlacedInstance>;
+  private readonly resolvers = new Map<DeploymentModel, Resolver>();
 
   constructor(private readonly plan: Plan, private readonly context: PlanContext, private readonly options: ApplyOptions) {
     this.steps = new Map(plan.steps.map((step) => [step.instance, step]));
-    this.oldModel = recordedModel(context.model, options.writer);
+    this.oldModel = recordedModel(context.model, context.state);
+    this.recordedInstances = new Map(
+      Object.values(options.writer.snapshot().instances).map(({ id, node, index, host, unit }) => [id, { id, node, index, host, unit }]),
+    );
     for (const provider of options.registry.list()) if (provider.concurrency) this.providerLimits.set(provider.name, new Semaphore(provider.concurrency));
   }
 
@@ -239,6 +244,9 @@ class InstanceRunner {
         if (adopted) record = writer.instance(id)!;
       }
       if (!adopted && create) {
+        // Only the intents of create and delete must be on disk before the call: after a crash they
+        // decide between adopting and repeating. Configure, start, update and stop are re-run when
+        // their instance is found short of its final status, so their intents ride the next batch.
         await save({ status: 'creating', pending: { operation: 'create', since: new Date().toISOString() } }, true);
         await this.call(record, node, properties, 'create', create, signal, (result) => save(this.merge(record, result, { pending: undefined, status: 'created' }), false));
       }
@@ -250,7 +258,7 @@ class InstanceRunner {
       record = writer.instance(id)!;
       const configure = node.operations.configure;
       if (configure) {
-        await save({ status: 'configuring', pending: { operation: 'configure', since: new Date().toISOString() } }, true);
+        await save({ status: 'configuring', pending: { operation: 'configure', since: new Date().toISOString() } }, false);
         await this.call(record, node, properties, 'configure', configure, signal, (result) => save(this.merge(record, result, { pending: undefined }), false));
       }
       await save({ status: 'configured', pending: undefined }, false);
@@ -260,7 +268,7 @@ class InstanceRunner {
     for (const operation of ['start', 'poststart'] as const) {
       const spec = node.operations[operation];
       if (!spec) continue;
-      await save({ status: 'starting', pending: { operation, since: new Date().toISOString() } }, true);
+      await save({ status: 'starting', pending: { operation, since: new Date().toISOString() } }, false);
       await this.call(record, node, properties, operation, spec, signal, (result) => save(this.merge(record, result, { pending: undefined }), false));
     }
     await this.relationshipOperations(id, 'establish', signal);
@@ -284,7 +292,7 @@ class InstanceRunner {
     if (JSON.stringify(masked) !== JSON.stringify(record.properties) || (this.steps.get(id)?.reason ?? '').includes('drift')) {
       const operation = node.operations.update;
       if (!operation) throw new NonRecoverableError(`${id}: properties changed but node type ${node.type} has no update operation`);
-      await save({ pending: { operation: 'update', since: new Date().toISOString() } }, true);
+      await save({ pending: { operation: 'update', since: new Date().toISOString() } }, false);
       await this.call(record, node, properties, 'update', operation, signal, (result) => save(this.merge(record, result, { pending: undefined, properties: masked }), false));
       await save({ pending: undefined, properties: masked }, false);
     }
@@ -324,7 +332,7 @@ class InstanceRunner {
       for (const operation of ['prestop', 'stop'] as const) {
         const spec = node.operations[operation];
         if (!spec) continue;
-        await save({ status: 'stopping', pending: { operation, since: new Date().toISOString() } }, true);
+        await save({ status: 'stopping', pending: { operation, since: new Date().toISOString() } }, false);
         await this.call(record, node, properties, operation, spec, signal, (result) => save(this.merge(record!, result, { pending: undefined }), false));
       }
       await save({ status: 'stopped', pending: undefined }, false);
@@ -370,16 +378,30 @@ class InstanceRunner {
     if (!stale) await this.options.writer.record({ kind: 'node', name: node.name, record: node }, false);
   }
 
+  /**
+   * One resolver per model for the whole run: it caches only what cannot change during it (inputs,
+   * secrets, properties without get_attribute) and its instance index, which is costly to rebuild.
+   */
   private resolver(model: DeploymentModel): Resolver {
+    let resolver = this.resolvers.get(model);
+    if (!resolver) {
+      resolver = this.newResolver(model);
+      this.resolvers.set(model, resolver);
+    }
+    return resolver;
+  }
+
+  private newResolver(model: DeploymentModel): Resolver {
     const writer = this.options.writer;
     return new Resolver(
       model,
-      model === this.context.model ? this.context.inputs : writer.snapshot().inputs,
+      // The recorded model goes with the inputs recorded before this run (the run records its own first).
+      model === this.context.model ? this.context.inputs : this.context.state.inputs,
       this.options.secrets,
       this.options.events.redactor,
       this.options.box,
       (id) => writer.instance(id)?.runtimeProperties,
-      this.context.desired,
+      model === this.oldModel ? this.recordedInstances : this.context.desired,
       (id) => writer.instance(id),
     );
   }
@@ -397,8 +419,11 @@ class InstanceRunner {
     const runtime: { [name: string]: any } = { ...record.runtimeProperties };
     if (result) {
       const secretNames = new Set(result.secretRuntimeProperties ?? []);
+      const redactor = this.options.events.redactor;
       for (const [name, value] of Object.entries(result.runtimeProperties ?? {})) {
-        if (secretNames.has(name)) {
+        // A provider may echo a secret it was given (a password in a connection string): such a
+        // value is encrypted in state like one the provider declared secret.
+        if (secretNames.has(name) || (redactor.size > 0 && value !== undefined && redactor.text(JSON.stringify(value)) !== JSON.stringify(value))) {
           this.registerSecret(value);
           runtime[name] = this.options.box.encrypt(value);
         } else {
@@ -559,7 +584,9 @@ class InstanceRunner {
         registerSecret: (value) => events.redactor.add(value),
       };
       try {
-        const work = () => raceAbort(Promise.resolve(registered.handler(context)), controller.signal);
+        // An operation is not started once the run is aborted or timed out (say, while it waited for
+        // the provider's limit): a handler started then would run unobserved.
+        const work = () => (controller.signal.aborted ? Promise.reject(controller.signal.reason ?? new Error('aborted')) : raceAbort(Promise.resolve(registered.handler(context)), controller.signal));
         const result = limiter ? await limiter.use(work) : await work();
         events.emit({ type: 'operation-finished', instance: record.id, operation: fullName, durationMs: Date.now() - startedAt });
         await onResult(result ?? undefined);
@@ -617,8 +644,15 @@ function isTransient(error: unknown): boolean {
   return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code);
 }
 
+/**
+ * Settles with the work, or rejects as soon as the signal aborts. The work's own late outcome is
+ * still observed, so an operation that fails after an abort is not an unhandled rejection.
+ */
 function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason ?? new Error('aborted'));
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason ?? new Error('aborted'));
     signal.addEventListener('abort', onAbort, { once: true });

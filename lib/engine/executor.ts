@@ -52,7 +52,9 @@ export async function runGraph(tasks: ReadonlyArray<Task>, options: RunOptions):
   const priority = longestChains(tasks, byId, dependents);
 
   const outcomes = new Map<string, TaskOutcome>();
-  const ready: string[] = tasks.filter((task) => waitingOn.get(task.id) === 0).map((task) => task.id);
+  // Ready tasks, longest remaining chain first (ties: smaller id first).
+  const ready = new Heap<string>((a, b) => priority.get(a)! - priority.get(b)! || (a < b ? 1 : a > b ? -1 : 0));
+  for (const task of tasks) if (waitingOn.get(task.id) === 0) ready.push(task.id);
   let running = 0;
   let resolveDone!: () => void;
   const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -92,7 +94,6 @@ export async function runGraph(tasks: ReadonlyArray<Task>, options: RunOptions):
         finish({ id, status: 'cancelled', durationMs: 0 });
       }
     }
-    ready.sort((a, b) => priority.get(a)! - priority.get(b)! || (a < b ? 1 : a > b ? -1 : 0));
     while (running < options.concurrency && ready.length > 0) {
       const id = ready.pop()!;
       if (outcomes.has(id)) continue;
@@ -150,6 +151,47 @@ function assertAcyclic(tasks: ReadonlyArray<Task>, byId: Map<string, Task>): voi
         stack.push({ id: next, next: 0, edges: [...byId.get(next)!.dependsOn].filter((d) => byId.has(d)).sort() });
       }
     }
+  }
+}
+
+/** A binary max-heap: pop() returns the greatest element by `compare`. */
+class Heap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly compare: (a: T, b: T) => number) {}
+
+  public get length(): number {
+    return this.items.length;
+  }
+
+  public push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    for (let index = items.length - 1; index > 0; ) {
+      const parent = (index - 1) >> 1;
+      if (this.compare(items[index], items[parent]) <= 0) break;
+      [items[index], items[parent]] = [items[parent], items[index]];
+      index = parent;
+    }
+  }
+
+  public pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length > 0 && last !== undefined) {
+      items[0] = last;
+      for (let index = 0; ; ) {
+        const left = 2 * index + 1;
+        const right = left + 1;
+        let largest = index;
+        if (left < items.length && this.compare(items[left], items[largest]) > 0) largest = left;
+        if (right < items.length && this.compare(items[right], items[largest]) > 0) largest = right;
+        if (largest === index) break;
+        [items[index], items[largest]] = [items[largest], items[index]];
+        index = largest;
+      }
+    }
+    return top;
   }
 }
 

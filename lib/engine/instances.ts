@@ -82,11 +82,25 @@ export function expandInstances(model: DeploymentModel, state: StateSnapshot | u
 
     const existing = existingByNode.get(node.name) ?? [];
     let nextIndex = existing.length ? existing[existing.length - 1].index + 1 : 0;
+    // Instances whose node now lives on another host node keep their ids on the new hosts (the
+    // plan replaces them as moved) instead of being dropped and recreated under new ids.
+    const hostNodeOf = (record: InstanceRecord) => (record.host ? state?.instances[record.host]?.node : undefined);
+    const settled = existing.filter((record) => hostNodeOf(record) === node.host);
+    const moved = existing.filter((record) => hostNodeOf(record) !== node.host);
     const perPlace = node.host || directMember ? node.scalable.default : requestedCount(state, node.name, node.scalable.default);
+    // Recorded instances by the place they live in (the same keys as places).
+    const recordedAt = new Map<string, InstanceRecord[]>();
+    for (const record of settled) {
+      const key = node.host ? `host:${record.host}` : directMember ? `unit:${record.unit}` : 'deployment';
+      const here = recordedAt.get(key);
+      if (here) here.push(record);
+      else recordedAt.set(key, [record]);
+    }
     const list: DesiredInstance[] = [];
     for (const place of places) {
-      const here = existing.filter((record) => (place.host ? record.host === place.host : directMember ? record.unit === place.unit : record.host === undefined));
+      const here = recordedAt.get(place.key) ?? [];
       const indices = here.slice(0, perPlace).map((record) => record.index);
+      while (indices.length < perPlace && moved.length > 0) indices.push(moved.shift()!.index);
       while (indices.length < perPlace) indices.push(nextIndex++);
       for (const index of indices) {
         const instance: DesiredInstance = { id: instanceId(node.name, index), node: node.name, index, host: place.host, unit: place.unit, relationships: [] };
@@ -98,27 +112,53 @@ export function expandInstances(model: DeploymentModel, state: StateSnapshot | u
   }
 
   // Relationship instances: within one scaling unit or one host, relationships stay inside it.
-  const ancestors = (instance: DesiredInstance): Set<string> => {
-    const result = new Set<string>();
-    let current: DesiredInstance | undefined = instance;
-    while (current) {
-      if (current.unit) result.add(current.unit);
-      if (current.host) result.add(current.host);
-      current = current.host ? desired.get(current.host) : undefined;
+  // An instance's scopes are the units and hosts it sits in, transitively.
+  const scopesMemo = new Map<string, string[]>();
+  const scopesOf = (instance: DesiredInstance): string[] => {
+    let scopes = scopesMemo.get(instance.id);
+    if (!scopes) {
+      scopes = [];
+      for (let current: DesiredInstance | undefined = instance; current; current = current.host ? desired.get(current.host) : undefined) {
+        if (current.unit) scopes.push(current.unit);
+        if (current.host) scopes.push(current.host);
+      }
+      scopesMemo.set(instance.id, scopes);
     }
-    return result;
+    return scopes;
+  };
+  // Per target node: its instances by each scope they sit in.
+  const byScope = new Map<string, Map<string, DesiredInstance[]>>();
+  const scopeIndex = (node: string): Map<string, DesiredInstance[]> => {
+    let index = byScope.get(node);
+    if (!index) {
+      index = new Map();
+      for (const candidate of byNode.get(node) ?? []) {
+        for (const scope of scopesOf(candidate)) {
+          const list = index.get(scope);
+          if (list) list.push(candidate);
+          else index.set(scope, [candidate]);
+        }
+      }
+      byScope.set(node, index);
+    }
+    return index;
   };
   for (const instance of desired.values()) {
     const node = model.nodes.get(instance.node)!;
-    const mine = ancestors(instance);
     node.relationships.forEach((relationship, index) => {
       let targets: DesiredInstance[];
       if (relationship.typeHierarchy.includes('cloudify.relationships.contained_in')) {
         targets = instance.host ? [desired.get(instance.host)!] : [];
       } else {
-        const candidates = byNode.get(relationship.target) ?? [];
-        const near = candidates.filter((candidate) => candidate.id === instance.host || [...ancestors(candidate)].some((scope) => mine.has(scope)) || mine.has(candidate.id));
-        targets = near.length > 0 ? near : candidates;
+        // Near targets share a unit or host with the source, or are one of its hosts.
+        const near = new Set<DesiredInstance>();
+        const index = scopeIndex(relationship.target);
+        for (const scope of scopesOf(instance)) {
+          for (const candidate of index.get(scope) ?? []) near.add(candidate);
+          const host = desired.get(scope);
+          if (host && host.node === relationship.target) near.add(host);
+        }
+        targets = near.size > 0 ? [...near].sort((a, b) => a.index - b.index) : byNode.get(relationship.target) ?? [];
         if (relationship.connectionType === 'all_to_one') targets = targets.slice(0, 1);
       }
       for (const target of targets) instance.relationships.push({ type: relationship.type, target: target.id, relationship: index });

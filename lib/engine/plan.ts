@@ -7,7 +7,7 @@ import { Plan, PlanStep, PropertyChange, StepAction } from './plan-types';
 import type { ProviderRegistry, ReadResult } from './provider';
 import { Resolver, SecretSource, resolveInputs } from './resolve';
 import { SecretBox, isFingerprint } from './secret-box';
-import type { InstanceRecord, StateSnapshot } from './state/types';
+import type { InstanceRecord, InstanceStatus, StateSnapshot } from './state/types';
 
 export interface PlanOptions {
   readonly inputs: { [name: string]: any };
@@ -33,6 +33,8 @@ export interface PlanContext {
 
 const UNKNOWN_TEXT = '(known after apply)';
 const SECRET_TEXT = '(secret)';
+/** Statuses of an instance whose uninstall began: a deploy must finish tearing it down before installing it again. */
+const TEARING_DOWN: ReadonlyArray<InstanceStatus> = ['stopping', 'stopped', 'deleting'];
 
 /** Replaces secret values (anything containing a registered secret) by fingerprints. */
 export function maskSecrets(value: any, redactor: Redactor, box: SecretBox): any {
@@ -51,13 +53,26 @@ export function maskSecrets(value: any, redactor: Redactor, box: SecretBox): any
 export function displayValue(value: any): string {
   if (value === UNKNOWN) return UNKNOWN_TEXT;
   if (isFingerprint(value)) return SECRET_TEXT;
-  const text = JSON.stringify(value, (_key, item) => (item === UNKNOWN ? UNKNOWN_TEXT : isFingerprint(item) ? SECRET_TEXT : item));
+  // Scalars cannot hold unknowns or secrets: no replacer needed (it is the slow part on large plans).
+  const text = value === null || typeof value !== 'object'
+    ? JSON.stringify(value)
+    : JSON.stringify(value, (_key, item) => (item === UNKNOWN ? UNKNOWN_TEXT : isFingerprint(item) ? SECRET_TEXT : item));
   if (text === undefined) return 'null';
   return text.length > 160 ? `${text.slice(0, 150)}… (${text.length} chars)` : text;
 }
 
 function sameValue(a: any, b: any): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** True when two lists of relationship instances differ (order aside). */
+function relationshipsDiffer(recorded: ReadonlyArray<{ type: string; target: string }>, desired: ReadonlyArray<{ type: string; target: string }>): boolean {
+  if (recorded.length !== desired.length) return true;
+  if (recorded.every((relationship, index) => relationship.type === desired[index].type && relationship.target === desired[index].target)) return false;
+  const key = (relationship: { type: string; target: string }) => `${relationship.type}>${relationship.target}`;
+  return !sameValue(recorded.map(key).sort(), desired.map(key).sort());
 }
 
 /**
@@ -76,6 +91,7 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
   const actions = new Map<string, { action: StepAction; reason: string; changes: PropertyChange[]; fromStatus?: string }>();
   const runtimeOf = (id: string) => (replaced.has(id) || !records[id] || (actions.get(id)?.action === 'create') ? undefined : records[id].runtimeProperties);
   const resolver = new Resolver(model, inputs, options.secrets, options.redactor, options.box, runtimeOf, desired, (id) => records[id]);
+  const newPropertyChanges = new WeakMap<object, PropertyChange[]>();
 
   for (const instance of dependencyOrder(desired)) {
     const record = records[instance.id];
@@ -83,13 +99,24 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
     const properties = maskSecrets(resolver.instanceProperties(instance), options.redactor, options.box);
     const observed = options.observed?.get(instance.id);
     const decide = (): { action: StepAction; reason: string; changes: PropertyChange[]; fromStatus?: string } => {
-      const allChanges = (): PropertyChange[] =>
-        Object.keys(properties).sort().map((property) => ({ property, after: displayValue(properties[property]) }));
+      const allChanges = (): PropertyChange[] => {
+        // Instances of a node whose properties do not vary by instance share one evaluated object, so one list.
+        let changes = newPropertyChanges.get(properties);
+        if (!changes) {
+          changes = Object.keys(properties).sort().map((property) => ({ property, after: displayValue(properties[property]) }));
+          if (typeof properties === 'object' && properties !== null) newPropertyChanges.set(properties, changes);
+        }
+        return changes;
+      };
       if (!record) return { action: 'create', reason: 'new instance', changes: allChanges() };
       if (options.forceReplace?.has(instance.id)) return { action: 'replace', reason: 'replacement requested', changes: [] };
       if (record.type !== node.type) return { action: 'replace', reason: `type changed from ${record.type} to ${node.type}`, changes: [] };
       if (record.host !== instance.host) return { action: 'replace', reason: `moved from host ${record.host ?? '(none)'} to ${instance.host ?? '(none)'}`, changes: [] };
       if (instance.host && replaced.has(instance.host)) return { action: 'replace', reason: `its host ${instance.host} is replaced`, changes: [] };
+      if (TEARING_DOWN.includes(record.status)) {
+        // An uninstall (a destroy, or the delete half of a replace) was cut short: finish it, then install afresh.
+        return { action: 'replace', reason: `resume: the last run stopped while it was ${record.status}`, changes: [], fromStatus: record.status };
+      }
       if (record.status !== 'started') return { action: 'create', reason: `resume: the last run stopped while it was ${record.status}`, changes: [], fromStatus: record.status };
       if (observed && !observed.exists) return { action: 'create', reason: 'it no longer exists (deleted outside hybrid)', changes: allChanges(), fromStatus: 'uninitialized' };
 
@@ -101,10 +128,9 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
         changes.push({ property, before: before === undefined ? undefined : displayValue(before), after: after === undefined ? undefined : displayValue(after) });
       }
       changes.sort((a, b) => (a.property < b.property ? -1 : 1));
-      const relationshipsChanged = !sameValue(
-        record.relationships.map((r) => `${r.type}>${r.target}`).sort(),
-        instance.relationships.map((r) => `${r.type}>${r.target}`).sort(),
-      );
+      // A relationship whose target is replaced must run its operations again with the new target.
+      const replacedTargets = instance.relationships.filter((relationship) => replaced.has(relationship.target)).map((relationship) => relationship.target);
+      const relationshipsChanged = relationshipsDiffer(record.relationships, instance.relationships) || replacedTargets.length > 0;
       const drift = observed?.drift ?? [];
       if (changes.length === 0 && !relationshipsChanged && drift.length === 0) return { action: 'same', reason: 'unchanged', changes: [] };
 
@@ -113,7 +139,7 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
       const marked = changes.map((change) => ({ ...change, forcesReplacement: !canUpdate || replaceOn.includes(change.property) }));
       const reasons = [
         ...(changes.length ? [`properties changed: ${changes.map((c) => c.property).join(', ')}`] : []),
-        ...(relationshipsChanged ? ['relationships changed'] : []),
+        ...(relationshipsChanged ? [replacedTargets.length ? `relationship targets replaced: ${replacedTargets.join(', ')}` : 'relationships changed'] : []),
         ...(drift.length ? [`drift: ${drift.join('; ')}`] : []),
       ];
       const mustReplace = marked.some((change) => change.forcesReplacement) || (drift.length > 0 && !canUpdate);
@@ -141,24 +167,29 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
     const record = records[id];
     const nodeName = instance?.node ?? record.node;
     const node = model.nodes.get(nodeName);
-    let dependsOn: string[];
+    const dependsOn = new Set<string>();
     if (decision.action === 'delete') {
       // Whatever depends on this instance and goes away too must go first; survivors unlink first.
-      dependsOn = (dependents.get(id) ?? []).filter((dependent) => ['delete', 'replace', 'update'].includes(actions.get(dependent)?.action ?? ''));
+      for (const dependent of dependents.get(id) ?? []) {
+        const action = actions.get(dependent)?.action;
+        if (action === 'delete' || action === 'replace' || action === 'update') dependsOn.add(dependent);
+      }
     } else {
-      dependsOn = [...new Set([...(instance!.host ? [instance!.host] : []), ...instance!.relationships.map((r) => r.target)])].filter(pending);
+      if (instance!.host && pending(instance!.host)) dependsOn.add(instance!.host);
+      for (const relationship of instance!.relationships) if (pending(relationship.target)) dependsOn.add(relationship.target);
     }
-    steps.push({
+    const step: { -readonly [key in keyof PlanStep]: PlanStep[key] } = {
       action: decision.action,
       instance: id,
       node: nodeName,
       type: node?.type ?? record.type,
-      ...(node?.constructPath ? { constructPath: node.constructPath } : {}),
       reason: decision.reason,
       changes: decision.changes,
-      dependsOn: [...new Set(dependsOn)].sort(),
-      ...(decision.fromStatus ? { fromStatus: decision.fromStatus } : {}),
-    });
+      dependsOn: [...dependsOn].sort(),
+    };
+    if (node?.constructPath) step.constructPath = node.constructPath;
+    if (decision.fromStatus) step.fromStatus = decision.fromStatus;
+    steps.push(step);
   }
   steps.sort((a, b) => (a.instance < b.instance ? -1 : a.instance > b.instance ? 1 : 0));
 
@@ -211,15 +242,17 @@ function dependencyOrder(desired: ReadonlyMap<string, DesiredInstance>): Desired
 
 /** For each recorded instance, the recorded instances contained in it or related to it. */
 export function dependentsIndex(records: { readonly [id: string]: InstanceRecord }): Map<string, string[]> {
-  const index = new Map<string, string[]>();
+  const sets = new Map<string, Set<string>>();
   const add = (target: string, dependent: string) => {
-    const list = index.get(target) ?? [];
-    if (!list.includes(dependent)) list.push(dependent);
-    index.set(target, list);
+    const set = sets.get(target);
+    if (set) set.add(dependent);
+    else sets.set(target, new Set([dependent]));
   };
   for (const record of Object.values(records)) {
     if (record.host) add(record.host, record.id);
     for (const relationship of record.relationships) add(relationship.target, record.id);
   }
+  const index = new Map<string, string[]>();
+  for (const [target, set] of sets) index.set(target, [...set]);
   return index;
 }

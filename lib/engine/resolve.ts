@@ -7,6 +7,9 @@ import type { DeploymentModel } from './model';
 import { SecretBox, isEncrypted } from './secret-box';
 import type { InstanceRecord } from './state/types';
 
+/** Where an instance sits: enough to pick the instance a node name means for SELF. */
+export type PlacedInstance = Pick<DesiredInstance, 'id' | 'node' | 'index' | 'host' | 'unit'>;
+
 /** Gives secret values to the engine: environment, a secrets file, or a prompt. */
 export interface SecretSource {
   get(name: string): string | undefined;
@@ -94,6 +97,9 @@ export function secretValue(name: string, secrets: SecretSource, redactor: Redac
 export class Resolver {
   private readonly propertyCache = new Map<string, any>();
   private readonly evaluating = new Set<string>();
+  /** Whether a node's properties must be evaluated per instance (they use SELF or get_attribute). */
+  private readonly perInstanceNodes = new Map<string, boolean>();
+  private instancesByNode: Map<string, { all: PlacedInstance[]; byUnit: Map<string, PlacedInstance[]>; byHost: Map<string, PlacedInstance[]> }> | undefined;
 
   constructor(
     private readonly model: DeploymentModel,
@@ -103,7 +109,8 @@ export class Resolver {
     private readonly box: SecretBox,
     /** Runtime properties of an instance, or undefined when it has none yet (UNKNOWN). */
     private readonly runtimeOf: (instance: string) => { readonly [name: string]: any } | undefined,
-    private readonly desired: ReadonlyMap<string, DesiredInstance>,
+    /** The instances that get_attribute of a node name chooses among (desired ones, or recorded ones when uninstalling). */
+    private readonly desired: ReadonlyMap<string, PlacedInstance>,
     private readonly recordOf: (instance: string) => InstanceRecord | undefined,
   ) {}
 
@@ -147,18 +154,33 @@ export class Resolver {
     try {
       const model = this.model.nodes.get(node)!;
       const value = evaluate(model.properties, this.context(`node_templates.${node}.properties`));
-      this.propertyCache.set(node, value);
+      // Values read from runtime properties change as the run goes on: only the rest is cached.
+      if (!this.dependsOnInstances(node)) this.propertyCache.set(node, value);
       return value;
     } finally {
       this.evaluating.delete(node);
     }
   }
 
-  /** Properties evaluated for one instance (SELF refers to it). */
+  /**
+   * Properties evaluated for one instance. SELF refers to it, and get_attribute of a node with
+   * several instances picks the one in its unit or on its host, so properties that use either are
+   * evaluated per instance; the others once per node.
+   */
   public instanceProperties(instance: DesiredInstance): { [name: string]: any } {
+    if (!this.dependsOnInstances(instance.node)) return this.nodeProperties(instance.node);
     const model = this.model.nodes.get(instance.node)!;
-    if (!/"SELF"/.test(JSON.stringify(model.properties))) return this.nodeProperties(instance.node);
     return evaluate(model.properties, this.context(`node_templates.${instance.node}.properties`, { self: instance.id }));
+  }
+
+  /** True when a node's properties use SELF or get_attribute. */
+  private dependsOnInstances(node: string): boolean {
+    let uses = this.perInstanceNodes.get(node);
+    if (uses === undefined) {
+      uses = /"SELF"|"get_attribute"/.test(JSON.stringify(this.model.nodes.get(node)!.properties));
+      this.perInstanceNodes.set(node, uses);
+    }
+    return uses;
   }
 
   private property(node: string, path: ReadonlyArray<string | number>, where: string): any {
@@ -175,12 +197,13 @@ export class Resolver {
 
   private attribute(target: FunctionTarget, path: ReadonlyArray<string | number>, where: string, self?: string): any {
     const instance = 'instance' in target ? target.instance : this.pickInstance(target.node, where, self);
-    const runtime = this.runtimeOf(instance);
-    if (runtime === undefined) return UNKNOWN;
     const [first, ...rest] = path;
-    let value: any;
+    // An instance's id and index are known before it exists.
     if (first === 'node_instance_id') return instance;
     if (first === 'node_instance_index') return this.desired.get(instance)?.index ?? this.recordOf(instance)?.index;
+    const runtime = this.runtimeOf(instance);
+    if (runtime === undefined) return UNKNOWN;
+    let value: any;
     if (runtime[first as string] !== undefined) {
       value = runtime[first as string];
       if (isEncrypted(value)) {
@@ -207,19 +230,45 @@ export class Resolver {
 
   /** The one instance a node name stands for in get_attribute: the only one, or the one that shares SELF's unit or host. */
   private pickInstance(node: string, where: string, self?: string): string {
-    const candidates = [...this.desired.values()].filter((instance) => instance.node === node);
-    if (candidates.length === 1) return candidates[0].id;
-    if (candidates.length === 0) {
+    const placed = this.placement(node);
+    if (placed.all.length === 1) return placed.all[0].id;
+    if (placed.all.length === 0) {
       const recorded = this.recordOf(`${node}_0`);
       if (recorded) return recorded.id;
       throw new HybridError(ErrorCode.DanglingRef, `${where}: get_attribute of node '${node}', which has no instances`);
     }
     const mine = self ? this.desired.get(self) : undefined;
-    const near = mine ? candidates.filter((candidate) => (candidate.unit && candidate.unit === mine.unit) || candidate.id === mine.host || candidate.host === mine.host && candidate.host !== undefined) : [];
-    if (near.length === 1) return near[0].id;
+    const near = new Set<PlacedInstance>();
+    if (mine?.unit) for (const candidate of placed.byUnit.get(mine.unit) ?? []) near.add(candidate);
+    if (mine?.host) {
+      for (const candidate of placed.byHost.get(mine.host) ?? []) near.add(candidate);
+      const host = this.desired.get(mine.host);
+      if (host?.node === node) near.add(host);
+    }
+    if (near.size === 1) return [...near][0].id;
     throw new HybridError(
       ErrorCode.DanglingRef,
-      `${where}: get_attribute names node '${node}', which has ${candidates.length} instances; use a relationship with TARGET, or put both nodes in one scaling group`,
+      `${where}: get_attribute names node '${node}', which has ${placed.all.length} instances; use a relationship with TARGET, or put both nodes in one scaling group`,
     );
+  }
+
+  /** A node's instances, and the same by unit and by host (built once per resolver). */
+  private placement(node: string): { all: PlacedInstance[]; byUnit: Map<string, PlacedInstance[]>; byHost: Map<string, PlacedInstance[]> } {
+    if (!this.instancesByNode) {
+      this.instancesByNode = new Map();
+      const add = (index: Map<string, PlacedInstance[]>, key: string, instance: PlacedInstance) => {
+        const list = index.get(key);
+        if (list) list.push(instance);
+        else index.set(key, [instance]);
+      };
+      for (const instance of this.desired.values()) {
+        let placed = this.instancesByNode.get(instance.node);
+        if (!placed) this.instancesByNode.set(instance.node, (placed = { all: [], byUnit: new Map(), byHost: new Map() }));
+        placed.all.push(instance);
+        if (instance.unit) add(placed.byUnit, instance.unit, instance);
+        if (instance.host) add(placed.byHost, instance.host, instance);
+      }
+    }
+    return this.instancesByNode.get(node) ?? { all: [], byUnit: new Map(), byHost: new Map() };
   }
 }

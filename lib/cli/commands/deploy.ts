@@ -21,9 +21,10 @@ export async function runDiff(args: ParsedArgs, cwd: string): Promise<number> {
   const flags = new Flags(args, [...RUN_FLAGS, 'detailed-exitcode', 'out', 'destroy']);
   const out = new Output(flags.boolean('json'), flags.boolean('quiet'));
   const context = await loadStackContext(cwd, flags, out, { typecheckByDefault: false });
+  const registry = defaultRegistry();
   const plan = await diff(context.model, {
     store: context.store,
-    registry: defaultRegistry(),
+    registry,
     events: newEventBus(out),
     inputs: context.inputs,
     secrets: context.secrets,
@@ -31,7 +32,7 @@ export async function runDiff(args: ParsedArgs, cwd: string): Promise<number> {
     refresh: !flags.boolean('no-refresh'),
     destroy: flags.boolean('destroy'),
     concurrency: flags.integer('concurrency', 1),
-  });
+  }).finally(() => registry.closeAll());
   const outFile = flags.string('out');
   if (outFile) fs.writeFileSync(path.resolve(cwd, outFile), JSON.stringify({ plan, inputs: context.inputs }, null, 2) + '\n', { mode: 0o600 });
   if (out.json) out.data({ type: 'plan', plan });
@@ -61,11 +62,12 @@ async function apply(args: ParsedArgs, cwd: string, destroy: boolean): Promise<n
   const context = await loadStackContext(cwd, flags, out, { typecheckByDefault: !destroy && !flags.string('blueprint') });
   const yes = flags.boolean('yes') || Boolean(expectedPlan);
   const interrupt = interruptSignal(out);
+  const registry = defaultRegistry();
   let result: DeployResult;
   try {
     result = await deploy(context.model, {
       store: context.store,
-      registry: defaultRegistry(),
+      registry,
       events: newEventBus(out),
       inputs: savedInputs ?? context.inputs,
       secrets: context.secrets,
@@ -88,6 +90,7 @@ async function apply(args: ParsedArgs, cwd: string, destroy: boolean): Promise<n
     });
   } finally {
     interrupt.dispose();
+    await registry.closeAll();
   }
   if (!result.applied) {
     if (!planHasChanges(result.plan)) out.result(renderPlan(result.plan, out.style));

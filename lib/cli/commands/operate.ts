@@ -14,13 +14,23 @@ hybrid refresh [stack flags]
   heal reinstalls an instance with everything contained in it (or every instance found gone or drifted);
   refresh reads every resource and reports drift without changing anything.`;
 
+/** Runs a command's work and closes provider connections however it ends. */
+async function closing<T>(registry: { closeAll(): Promise<void> }, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    await registry.closeAll();
+  }
+}
+
 async function common(args: ParsedArgs, cwd: string, extra: string[]) {
   const flags = new Flags(args, [...STACK_FLAGS, 'yes', 'concurrency', 'timeout', ...extra]);
   const out = new Output(flags.boolean('json'), flags.boolean('quiet'));
   const context = await loadStackContext(cwd, flags, out, { typecheckByDefault: false });
+  const registry = defaultRegistry();
   const options = {
     store: context.store,
-    registry: defaultRegistry(),
+    registry,
     events: newEventBus(out),
     inputs: context.inputs,
     secrets: context.secrets,
@@ -41,14 +51,14 @@ export async function runScale(args: ParsedArgs, cwd: string): Promise<number> {
   if (deltaText !== undefined && !/^[+-]?\d+$/.test(deltaText)) throw new HybridError(ErrorCode.UsageError, `--delta must be a whole number like +1 or -2, got ${deltaText}`);
   const interrupt = interruptSignal(out);
   try {
-    const result = await scale(context.model, entity, { absolute, delta: deltaText === undefined ? undefined : Number(deltaText) }, {
+    const result = await closing(options.registry, () => scale(context.model, entity, { absolute, delta: deltaText === undefined ? undefined : Number(deltaText) }, {
       ...options,
       signal: interrupt.signal,
       confirm: async (plan) => {
         out.result(renderPlan(plan, out.style));
         return flags.boolean('yes') || plan.summary.delete === 0 || (process.stdin.isTTY ? out.confirm('Remove these instances?') : Promise.reject(new HybridError(ErrorCode.ConfirmationRequired, 'scaling in deletes instances: re-run with --yes')));
       },
-    });
+    }));
     return report(result.result, out, 'scale');
   } finally {
     interrupt.dispose();
@@ -59,14 +69,14 @@ export async function runHeal(args: ParsedArgs, cwd: string): Promise<number> {
   const { flags, out, context, options } = await common(args, cwd, []);
   const interrupt = interruptSignal(out);
   try {
-    const result = await heal(context.model, args.positionals[0], {
+    const result = await closing(options.registry, () => heal(context.model, args.positionals[0], {
       ...options,
       signal: interrupt.signal,
       confirm: async (plan) => {
         out.result(renderPlan(plan, out.style));
         return flags.boolean('yes') || (process.stdin.isTTY ? out.confirm('Reinstall these instances?') : Promise.reject(new HybridError(ErrorCode.ConfirmationRequired, 'healing reinstalls instances: re-run with --yes')));
       },
-    });
+    }));
     if (!result.applied) out.result('Nothing to heal.');
     return report(result.result, out, 'heal');
   } finally {
@@ -76,7 +86,7 @@ export async function runHeal(args: ParsedArgs, cwd: string): Promise<number> {
 
 export async function runRefresh(args: ParsedArgs, cwd: string): Promise<number> {
   const { out, context, options } = await common(args, cwd, []);
-  const observed = await refresh(context.model, options);
+  const observed = await closing(options.registry, () => refresh(context.model, options));
   let drifted = 0;
   for (const [id, result] of [...observed.entries()].sort()) {
     if (!result.exists) {

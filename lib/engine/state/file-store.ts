@@ -139,18 +139,14 @@ export class FileStateStore implements StateStore {
     const journalPath = this.file(JOURNAL);
     if (!fs.existsSync(journalPath)) return { records: [] };
     const lines = fs.readFileSync(journalPath, 'utf8').split('\n');
+    let last = lines.length - 1;
+    while (last >= 0 && lines[last].length === 0) last--;
     const records: JournalRecord[] = [];
     lines.forEach((line, index) => {
       if (line.length === 0) return;
-      const isLast = lines.slice(index + 1).every((rest) => rest.length === 0);
-      let entry: { serial: number; checksum: string; records: JournalRecord[] } | undefined;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        entry = undefined;
-      }
-      if (!entry || checksum(JSON.stringify(entry.records)) !== entry.checksum) {
-        if (isLast) return;
+      const entry = parseJournalLine(line);
+      if (!entry) {
+        if (index === last) return;
         throw new HybridError(ErrorCode.StateCorrupt, `${journalPath} line ${index + 1} is damaged; move the journal aside to fall back to the last snapshot`);
       }
       if (entry.serial === serial) records.push(...entry.records);
@@ -158,11 +154,32 @@ export class FileStateStore implements StateStore {
     return { records };
   }
 
+  /**
+   * Opens the journal for appending. A last line torn by a crash is cut off first: load ignores
+   * it as the last line, but once more lines follow it would read as damage in the middle.
+   */
+  private openJournal(): number {
+    const journalPath = this.file(JOURNAL);
+    if (fs.existsSync(journalPath)) {
+      const text = fs.readFileSync(journalPath, 'utf8');
+      const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+      const lastStart = body.lastIndexOf('\n') + 1;
+      if (body.length > 0 && (!text.endsWith('\n') || !parseJournalLine(body.slice(lastStart)))) {
+        fs.truncateSync(journalPath, Buffer.byteLength(body.slice(0, lastStart)));
+      }
+    }
+    return fs.openSync(journalPath, 'a', 0o600);
+  }
+
   public async append(serial: number, records: ReadonlyArray<JournalRecord>): Promise<void> {
     if (records.length === 0) return;
-    fs.mkdirSync(this.directory, { recursive: true });
-    this.journalFd ??= fs.openSync(this.file(JOURNAL), 'a', 0o600);
-    const line = JSON.stringify({ serial, checksum: checksum(JSON.stringify(records)), records }) + '\n';
+    if (this.journalFd === undefined) {
+      fs.mkdirSync(this.directory, { recursive: true });
+      this.journalFd = this.openJournal();
+    }
+    // The same text as JSON.stringify({ serial, checksum, records }), with the records serialized once.
+    const body = JSON.stringify(records);
+    const line = `{"serial":${JSON.stringify(serial)},"checksum":"${checksum(body)}","records":${body}}\n`;
     const bytes = Buffer.from(line);
     fs.writeSync(this.journalFd, bytes);
     fs.fdatasyncSync(this.journalFd);
@@ -198,6 +215,16 @@ export class FileStateStore implements StateStore {
   public close(): void {
     if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
     this.journalFd = undefined;
+  }
+}
+
+/** A journal line's entry, or undefined when the line is torn or fails its checksum. */
+function parseJournalLine(line: string): { serial: number; checksum: string; records: JournalRecord[] } | undefined {
+  try {
+    const entry = JSON.parse(line);
+    return entry && Array.isArray(entry.records) && checksum(JSON.stringify(entry.records)) === entry.checksum ? entry : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -10,7 +10,9 @@ export class StateWriter {
   private instances: { [id: string]: InstanceRecord };
   private nodes: { [name: string]: NodeRecord };
   private base: StateSnapshot;
-  private queue: JournalRecord[] = [];
+  private queue: Array<JournalRecord | undefined> = [];
+  /** Where in the queue the latest record of each instance sits. */
+  private queuedInstance = new Map<string, number>();
   private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private changed = false;
@@ -57,6 +59,15 @@ export class StateWriter {
       case 'forget-node': delete this.nodes[record.name]; break;
       case 'meta': this.base = applyRecords({ ...this.base, instances: {}, nodes: {} }, [record]); break;
     }
+    // An instance record waiting in the queue is superseded by a newer one for the same instance:
+    // the batch is written as a whole, so dropping the older changes nothing a crash could expose.
+    if (record.kind === 'instance') {
+      const waiting = this.queuedInstance.get(record.record.id);
+      if (waiting !== undefined) this.queue[waiting] = undefined;
+      this.queuedInstance.set(record.record.id, this.queue.length);
+    } else if (record.kind === 'forget-instance') {
+      this.queuedInstance.delete(record.id);
+    }
     this.queue.push(record);
     if (!durable) return;
     await new Promise<void>((resolve, reject) => {
@@ -72,9 +83,10 @@ export class StateWriter {
   }
 
   private async flushNow(): Promise<void> {
-    const records = this.queue;
+    const records = this.queue.filter((record): record is JournalRecord => record !== undefined);
     const waiters = this.waiters;
     this.queue = [];
+    this.queuedInstance = new Map();
     this.waiters = [];
     try {
       await this.store.append(this.base.serial, records);
