@@ -1,0 +1,2 @@
+/** Applications assembled from hybrid's constructs. */
+export * from './wordpress';
