@@ -1,10 +1,14 @@
 import { ProviderRegistry } from '../engine/provider';
+import { kubernetesProvider } from '../providers/kubernetes';
 import { localProvider } from '../providers/local';
+import { sshProvider } from '../providers/ssh';
 
 /**
  * Every provider hybrid ships. Provider modules load their SDKs lazily inside handlers, so
  * registering them all costs little at start-up.
  */
 export function defaultRegistry(): ProviderRegistry {
-  return new ProviderRegistry().register(localProvider());
+  return new ProviderRegistry().register(localProvider()).register(sshProvider()).register(kubernetesProvider())
+    .register(require('../providers/openstack').openstackProvider())
+    .register(require('../providers/windows').windowsProvider());
 }

@@ -27,10 +27,11 @@ function renderStep(step: PlanStep, style: Style): string[] {
   const head = `${symbol.padStart(3)} ${step.instance} (${step.type})${step.constructPath ? ` ← ${step.constructPath}` : ''}`;
   const lines = [paint(style, COLORS[step.action], head), `      ${step.action}: ${step.reason}`];
   for (const change of step.changes) {
+    const name = change.path ?? change.property;
     const forces = change.forcesReplacement && step.action === 'replace' ? '  # forces replacement' : '';
-    if (change.before === undefined) lines.push(`      + ${change.property} = ${change.after}`);
-    else if (change.after === undefined) lines.push(`      - ${change.property} = ${change.before}`);
-    else lines.push(`      ~ ${change.property}: ${change.before} → ${change.after}${forces}`);
+    if (change.before === undefined) lines.push(`      + ${name} = ${change.after}`);
+    else if (change.after === undefined) lines.push(`      - ${name} = ${change.before}`);
+    else lines.push(`      ~ ${name}: ${change.before} → ${change.after}${forces}`);
   }
   return lines;
 }

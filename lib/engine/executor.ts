@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'events';
 import { ErrorCode, HybridError } from '../core/errors';
 
 /** One unit of work in the graph walk. */
@@ -37,6 +38,8 @@ export interface RunOptions {
  */
 export async function runGraph(tasks: ReadonlyArray<Task>, options: RunOptions): Promise<Map<string, TaskOutcome>> {
   const byId = new Map(tasks.map((task) => [task.id, task]));
+  // Every running task listens for the run's abort; with high concurrency that is many listeners, by design.
+  if (options.signal) setMaxListeners(0, options.signal);
   const dependents = new Map<string, string[]>();
   const waitingOn = new Map<string, number>();
   for (const task of tasks) {

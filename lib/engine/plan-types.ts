@@ -7,7 +7,10 @@ export type StepAction = 'create' | 'update' | 'replace' | 'delete' | 'same' | '
 
 /** One property difference, already masked (`(secret)`) and with unknowns marked. */
 export interface PropertyChange {
+  /** The top-level property. */
   readonly property: string;
+  /** The changed place inside a structured property (`definition.spec.replicas`), when narrower. */
+  readonly path?: string;
   /** Display form of the old value; undefined when the property is new. */
   readonly before?: string;
   /** Display form of the new value; `(known after apply)` when not yet known. */

@@ -125,7 +125,7 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
         const after = properties[property];
         const before = record.properties[property];
         if (after !== UNKNOWN && !containsUnknown(after) && sameValue(after, before)) continue;
-        changes.push({ property, before: before === undefined ? undefined : displayValue(before), after: after === undefined ? undefined : displayValue(after) });
+        changes.push(...propertyChanges(property, before, after));
       }
       changes.sort((a, b) => (a.property < b.property ? -1 : 1));
       // A relationship whose target is replaced must run its operations again with the new target.
@@ -220,6 +220,38 @@ export function plan(model: DeploymentModel, stateOrUndefined: StateSnapshot | u
     },
     context: { model, inputs, desired, state },
   };
+}
+
+const MAX_NESTED_CHANGES = 30;
+
+function isPlainObject(value: any): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && value !== UNKNOWN && !isFingerprint(value);
+}
+
+/**
+ * The changes of one property: for structured values (a Kubernetes definition, say) one line per
+ * leaf that differs (`definition.spec.replicas: 1 → 2`), or the whole value when too much changed.
+ */
+function propertyChanges(property: string, before: any, after: any): PropertyChange[] {
+  const whole: PropertyChange = { property, before: before === undefined ? undefined : displayValue(before), after: after === undefined ? undefined : displayValue(after) };
+  const bothStructured = (isPlainObject(before) && isPlainObject(after)) || (Array.isArray(before) && Array.isArray(after) && before.length === after.length);
+  if (!bothStructured) return [whole];
+  const leaves: PropertyChange[] = [];
+  const walk = (path: string, a: any, b: any): boolean => {
+    if (b !== UNKNOWN && !containsUnknown(b) && sameValue(a, b)) return true;
+    const structured = (isPlainObject(a) && isPlainObject(b)) || (Array.isArray(a) && Array.isArray(b) && a.length === b.length);
+    if (structured) {
+      const keys = Array.isArray(a) ? a.map((_: any, index: number) => String(index)) : [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+      for (const key of keys) {
+        const next = Array.isArray(a) ? `${path}[${key}]` : `${path}.${key}`;
+        if (!walk(next, a[key as any], b[key as any])) return false;
+      }
+      return true;
+    }
+    leaves.push({ property, path, before: a === undefined ? undefined : displayValue(a), after: b === undefined ? undefined : displayValue(b) });
+    return leaves.length <= MAX_NESTED_CHANGES;
+  };
+  return walk(property, before, after) && leaves.length > 0 ? leaves : [whole];
 }
 
 /** Instances ordered so that hosts and relationship targets come before their dependents. */

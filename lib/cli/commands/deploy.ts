@@ -14,7 +14,7 @@ export const HELP = `hybrid diff    [--blueprint f | --app f] [--stack s] [--inp
 hybrid deploy  [same flags] [--yes] [--plan-file plan.json] [--concurrency 10] [--timeout seconds] [--no-typecheck]
 hybrid destroy [same flags] [--yes]`;
 
-const RUN_FLAGS = [...STACK_FLAGS, 'yes', 'concurrency', 'timeout', 'refresh', 'no-refresh'];
+const RUN_FLAGS = [...STACK_FLAGS, 'yes', 'concurrency', 'timeout', 'refresh', 'no-refresh', 'force-conflicts'];
 
 /** `hybrid diff`: prints the plan; with --detailed-exitcode exits 0 (no changes) or 2 (changes). */
 export async function runDiff(args: ParsedArgs, cwd: string): Promise<number> {
@@ -60,6 +60,8 @@ async function apply(args: ParsedArgs, cwd: string, destroy: boolean): Promise<n
     savedInputs = saved.inputs;
   }
   const context = await loadStackContext(cwd, flags, out, { typecheckByDefault: !destroy && !flags.string('blueprint') });
+  // Taking over fields another manager owns is the Kubernetes provider's business; it reads this.
+  if (flags.boolean('force-conflicts')) process.env.HYBRID_KUBERNETES_FORCE_CONFLICTS = '1';
   const yes = flags.boolean('yes') || Boolean(expectedPlan);
   const interrupt = interruptSignal(out);
   const registry = defaultRegistry();
