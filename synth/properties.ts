@@ -23,7 +23,7 @@ export const LITERAL_TYPES: { [type: string]: (value: any) => boolean } = {
 export function checkPropertyValues(node: NodeTemplate, type: ResolvedNodeType): void {
   const fail = (code: ErrorCode, message: string) => constructError(code, node, message, node.location);
   const properties = node.properties;
-  for (const name of Object.keys(properties)) {
+  for (const name in properties) {
     const schema = type.properties[name];
     if (!schema) throw fail(ErrorCode.UnknownProperty, `property '${name}' is not declared by node type '${type.name}' (declared: ${declaredNames(type.properties)})`);
     const value = properties[name];
@@ -38,11 +38,24 @@ export function checkPropertyValues(node: NodeTemplate, type: ResolvedNodeType):
     throw fail(ErrorCode.InvalidProps, `use_external_resource must be a literal true or false (Cloudify rejects functions there), got ${describeValue(external)}`);
   }
   if (external === true) return;
-  for (const [name, schema] of Object.entries(type.properties)) {
-    if (isRequired(schema) && properties[name] === undefined) {
-      throw fail(ErrorCode.MissingProperty, `property '${name}' is required by node type '${type.name}'${schema.description ? ` (${schema.description})` : ''}`);
+  for (const name of requiredProperties(type)) {
+    if (properties[name] === undefined) {
+      const description = type.properties[name].description;
+      throw fail(ErrorCode.MissingProperty, `property '${name}' is required by node type '${type.name}'${description ? ` (${description})` : ''}`);
     }
   }
+}
+
+const requiredByType = new WeakMap<ResolvedNodeType | ResolvedRelationshipType, string[]>();
+
+/** The required property names of a type, computed once per resolved type. */
+function requiredProperties(type: ResolvedNodeType | ResolvedRelationshipType): string[] {
+  let names = requiredByType.get(type);
+  if (names === undefined) {
+    names = Object.keys(type.properties).filter((name) => isRequired(type.properties[name]));
+    requiredByType.set(type, names);
+  }
+  return names;
 }
 
 /** The same schema rules for a relationship's properties against its relationship type. */
@@ -52,13 +65,13 @@ export function checkRelationshipProperties(
   fail: (code: ErrorCode, message: string) => HybridError,
 ): void {
   const properties = relationship.properties ?? {};
-  for (const name of Object.keys(properties)) {
+  for (const name in properties) {
     if (!type.properties[name]) {
       throw fail(ErrorCode.UnknownProperty, `relationship property '${name}' is not declared by relationship type '${type.name}' (declared: ${declaredNames(type.properties)})`);
     }
   }
-  for (const [name, schema] of Object.entries(type.properties)) {
-    if (isRequired(schema) && properties[name] === undefined) {
+  for (const name of requiredProperties(type)) {
+    if (properties[name] === undefined) {
       throw fail(ErrorCode.MissingProperty, `relationship property '${name}' is required by relationship type '${type.name}'`);
     }
   }

@@ -51,7 +51,11 @@ export class Resolver implements IRefResolver {
     return input.inputName;
   }
 
-  /** Replaces every Ref inside a value with its intrinsic function, checking placement rules. */
+  /**
+   * Replaces every Ref inside a value with its intrinsic function, checking placement rules.
+   * Copy on write: a plain object or array without Refs (or undefined members) is returned as
+   * is, so large literal values cost a walk but no copy.
+   */
   public resolve(value: any): any {
     if (value === null || typeof value !== 'object') {
       if (typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') {
@@ -65,20 +69,35 @@ export class Resolver implements IRefResolver {
       return intrinsic;
     }
     if (Array.isArray(value)) {
-      const result = new Array(value.length);
-      for (let i = 0; i < value.length; i++) result[i] = this.resolve(value[i]);
-      return result;
+      let result: any[] | undefined;
+      for (let i = 0; i < value.length; i++) {
+        const item = value[i];
+        const resolved = this.resolve(item);
+        if (resolved !== item && result === undefined) result = value.slice(0, i);
+        if (result !== undefined) result.push(resolved);
+      }
+      return result ?? value;
     }
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) {
       throw this.error(ErrorCode.InvalidProps, `holds ${describeObject(value)}, which a blueprint cannot contain; pass plain data, or a Ref such as node.attr('name')`);
     }
-    const result: { [key: string]: any } = {};
+    let result: { [key: string]: any } | undefined;
     for (const key in value) {
       const item = value[key];
-      if (item !== undefined) result[key] = this.resolve(item);
+      const resolved = item === undefined ? undefined : this.resolve(item);
+      if (resolved !== item || item === undefined) {
+        if (result === undefined) {
+          result = {};
+          for (const earlier in value) {
+            if (earlier === key) break;
+            result[earlier] = value[earlier];
+          }
+        }
+      }
+      if (result !== undefined && resolved !== undefined) result[key] = resolved;
     }
-    return result;
+    return result ?? value;
   }
 
   /** An error about the current owner, with the construct path and the user's file:line. */

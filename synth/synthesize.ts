@@ -43,7 +43,7 @@ export function synthesizeApp(app: App): SynthesizedStack[] {
  */
 export function synthesizeStack(stack: Stack): SynthesizedStack {
   const collected = collect(stack);
-  const names = nameNodes(collected);
+  const { names, paths } = nameNodes(collected);
   const catalogue = catalogueFor(collected);
   const resolver = new Resolver(stack, collected.nodes, collected.inputs, names);
   const scripts = new Map<string, string>();
@@ -51,10 +51,9 @@ export function synthesizeStack(stack: Stack): SynthesizedStack {
   const inputs = renderInputs(collected.inputs, resolver);
   const nodeTemplates: { [name: string]: NodeTemplateDocument } = {};
   const constructPaths: { [name: string]: string } = {};
-  const sortedNodes = [...collected.nodes].sort((a, b) => compare(names.get(a)!, names.get(b)!));
-  for (const node of sortedNodes) {
-    const name = names.get(node)!;
-    constructPaths[name] = relativePath(stack, node);
+  const sortedNodes = collected.nodes.map((node): [string, NodeTemplate] => [names.get(node)!, node]).sort(byKey);
+  for (const [name, node] of sortedNodes) {
+    constructPaths[name] = paths.get(node)!;
     nodeTemplates[name] = renderNode(node, name, catalogue, resolver, scripts);
   }
   checkCycles(nodeTemplates, collected, names);
@@ -138,11 +137,15 @@ function relativePath(stack: Stack, construct: IConstruct): string {
   return construct.node.path.slice(stack.node.path.length + 1);
 }
 
-function nameNodes(collected: Collected): Map<NodeTemplate, string> {
+/** Node template names (and construct paths relative to the stack) of every node of the stack. */
+function nameNodes(collected: Collected): { names: Map<NodeTemplate, string>; paths: Map<NodeTemplate, string> } {
   const names = new Map<NodeTemplate, string>();
+  const paths = new Map<NodeTemplate, string>();
   const byName = new Map<string, NodeTemplate>();
   for (const node of collected.nodes) {
-    const name = node.explicitName ?? nodeNameFromPath(relativePath(collected.stack, node));
+    const path = relativePath(collected.stack, node);
+    paths.set(node, path);
+    const name = node.explicitName ?? nodeNameFromPath(path);
     const other = byName.get(name);
     if (other) {
       throw constructError(
@@ -173,7 +176,7 @@ function nameNodes(collected: Collected): Map<NodeTemplate, string> {
     }
     seen.set(`${kind}:${name}`, construct);
   }
-  return names;
+  return { names, paths };
 }
 
 function catalogueFor(collected: Collected): TypeCatalogue {
@@ -215,7 +218,10 @@ function renderNode(node: NodeTemplate, name: string, catalogue: TypeCatalogue, 
   checkPropertyValues(node, type);
 
   resolver.scope = 'node-property';
-  const properties = resolver.resolve(node.properties);
+  const given = node.properties;
+  const resolved = resolver.resolve(given);
+  // The node's own property map is live (setProperty); the document gets its own top level.
+  const properties = resolved === given ? { ...given } : resolved;
 
   const interfaces: InterfacesDocument = {};
   resolver.scope = 'node-operation';
@@ -249,11 +255,8 @@ function renderNode(node: NodeTemplate, name: string, catalogue: TypeCatalogue, 
     const target = resolver.nodeName(relationship.target);
     targets.add(target);
     resolver.scope = 'relationship-property';
-    const document: { -readonly [key in keyof RelationshipDocument]: RelationshipDocument[key] } = {
-      type: relationship.type,
-      target,
-      ...(relationship.properties ? { properties: resolver.resolve(relationship.properties) } : {}),
-    };
+    const document: { -readonly [key in keyof RelationshipDocument]: RelationshipDocument[key] } = { type: relationship.type, target };
+    if (relationship.properties) document.properties = resolver.resolve(relationship.properties);
     resolver.scope = 'relationship-operation';
     for (const [side, operations] of [['source', relationship.sourceOperations], ['target', relationship.targetOperations]] as const) {
       if (!operations || Object.keys(operations).length === 0) continue;
@@ -274,16 +277,21 @@ function renderNode(node: NodeTemplate, name: string, catalogue: TypeCatalogue, 
     relationships.push({ type: DEPENDS_ON, target: referenced });
   }
 
+  // Built key by key (not with conditional spreads): this runs once per node of large programs.
+  const document: { -readonly [key in keyof NodeTemplateDocument]: NodeTemplateDocument[key] } = { type: node.type };
+  if (hasKeys(properties)) document.properties = properties;
+  if (hasKeys(interfaces)) document.interfaces = interfaces;
+  if (relationships.length > 0) document.relationships = relationships;
   const instances = node.instances;
-  return {
-    type: node.type,
-    ...(Object.keys(properties).length ? { properties } : {}),
-    ...(Object.keys(interfaces).length ? { interfaces } : {}),
-    ...(relationships.length ? { relationships } : {}),
-    ...(instances
-      ? { capabilities: { scalable: { properties: { default_instances: instances.default ?? 1, min_instances: instances.min ?? 0, max_instances: instances.max ?? -1 } } } }
-      : {}),
-  };
+  if (instances) {
+    document.capabilities = { scalable: { properties: { default_instances: instances.default ?? 1, min_instances: instances.min ?? 0, max_instances: instances.max ?? -1 } } };
+  }
+  return document;
+}
+
+function hasKeys(value: object): boolean {
+  for (const _key in value) return true;
+  return false;
 }
 
 function renderOperation(operation: OperationSpec, resolver: Resolver, scripts: Map<string, string>, nodeName: string, label: string, catalogue: TypeCatalogue): OperationDocument {
@@ -306,13 +314,12 @@ function renderOperation(operation: OperationSpec, resolver: Resolver, scripts: 
       );
     }
   }
-  return {
-    implementation,
-    ...(operation.inputs ? { inputs: resolver.resolve(operation.inputs) } : {}),
-    ...(operation.maxRetries !== undefined ? { max_retries: operation.maxRetries } : {}),
-    ...(operation.retryInterval !== undefined ? { retry_interval: operation.retryInterval } : {}),
-    ...(operation.timeout !== undefined ? { timeout: operation.timeout } : {}),
-  };
+  const document: { -readonly [key in keyof OperationDocument]: OperationDocument[key] } = { implementation };
+  if (operation.inputs) document.inputs = resolver.resolve(operation.inputs);
+  if (operation.maxRetries !== undefined) document.max_retries = operation.maxRetries;
+  if (operation.retryInterval !== undefined) document.retry_interval = operation.retryInterval;
+  if (operation.timeout !== undefined) document.timeout = operation.timeout;
+  return document;
 }
 
 function checkCycles(templates: { [name: string]: NodeTemplateDocument }, collected: Collected, names: Map<NodeTemplate, string>): void {

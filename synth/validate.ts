@@ -70,6 +70,7 @@ class Validator {
   }
 
   public run(): string[] {
+    if (this.problems.length > 0) return this.problems;
     const doc = this.doc;
     for (const key of Object.keys(doc)) {
       if (!(BLUEPRINT_SECTIONS as ReadonlyArray<string>).includes(key)) this.report(key, `'${key}' is not a blueprint section (allowed: ${BLUEPRINT_SECTIONS.join(', ')})`);
@@ -420,7 +421,8 @@ class Validator {
     switch (name) {
       case 'get_input': {
         const input = Array.isArray(args) ? args[0] : args;
-        if (typeof input !== 'string' && !(Array.isArray(args) && intrinsicName(input))) return this.report(path, `takes an input name or [name, key...], got ${describe(args)}`);
+        if (intrinsicName(input) !== undefined) return;
+        if (typeof input !== 'string') return this.report(path, `takes an input name or [name, key...], got ${describe(args)}`);
         if (typeof input === 'string' && !this.inputNames.has(input)) this.report(path, `unknown input '${input}' (inputs: ${[...this.inputNames].sort().join(', ') || 'none'})`);
         return;
       }

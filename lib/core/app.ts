@@ -1,5 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
-import { ErrorCode, HybridError } from './errors';
+import { ErrorCode } from './errors';
+import { constructError, errorHere } from './location';
 
 const APP_BRAND = Symbol.for('hybrid.App');
 const STACK_BRAND = Symbol.for('hybrid.Stack');
@@ -35,7 +36,6 @@ export class App extends Construct {
 
   constructor(props: AppProps = {}) {
     super(undefined as any, '');
-    Object.defineProperty(this, APP_BRAND, { value: true });
     this.description = props.description;
     registry().push(this);
   }
@@ -45,6 +45,8 @@ export class App extends Construct {
     return this.node.children.filter((child): child is Stack => Stack.isStack(child));
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(App.prototype, APP_BRAND, { value: true });
 
 function registry(): App[] {
   const holder = globalThis as any;
@@ -77,7 +79,7 @@ export class Stack extends Construct {
     for (const scope of construct.node.scopes.slice().reverse()) {
       if (Stack.isStack(scope)) return scope;
     }
-    throw new HybridError(ErrorCode.InvalidProps, `${construct.node.path || 'the construct'} is not inside a Stack: create it with a Stack (or one of its children) as scope`);
+    throw errorHere(ErrorCode.InvalidProps, `${construct.node.path || 'the construct'} is not inside a Stack: create it with a Stack (or one of its children) as scope`, { path: construct.node.path });
   }
 
   public readonly stackName: string;
@@ -86,12 +88,11 @@ export class Stack extends Construct {
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, STACK_BRAND, { value: true });
     if (!STACK_NAME.test(id)) {
-      throw new HybridError(
+      throw constructError(
         ErrorCode.InvalidProps,
+        this,
         `Stack id must be lowercase letters, digits and hyphens (starting with a letter, at most 63), got ${JSON.stringify(id)}`,
-        { path: id },
       );
     }
     this.stackName = id;
@@ -99,3 +100,5 @@ export class Stack extends Construct {
     this.metadata = { ...(props.metadata ?? {}) };
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(Stack.prototype, STACK_BRAND, { value: true });

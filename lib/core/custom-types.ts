@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ErrorCode } from './errors';
-import { SourceLocation, constructError } from './location';
+import { SourceLocation, constructError, creationLocation } from './location';
 import { NodeTypeDefinition, OperationDefinition, PropertySchema, RelationshipTypeDefinition } from './types/schema';
 
 const NODE_TYPE_BRAND = Symbol.for('hybrid.NodeType');
@@ -114,8 +114,7 @@ export class NodeType extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeTypeProps) {
     super(scope, id);
-    Object.defineProperty(this, NODE_TYPE_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     checkTypeName(this, this.location, props.name, 'node type');
     checkProperties(this, this.location, props.properties);
     this.typeName = props.name;
@@ -132,6 +131,8 @@ export class NodeType extends Construct {
     return this.definition;
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(NodeType.prototype, NODE_TYPE_BRAND, { value: true });
 
 /** A relationship type that the program defines; written into the blueprint's `relationships`. */
 export class RelationshipType extends Construct {
@@ -145,8 +146,7 @@ export class RelationshipType extends Construct {
 
   constructor(scope: Construct, id: string, props: RelationshipTypeProps) {
     super(scope, id);
-    Object.defineProperty(this, RELATIONSHIP_TYPE_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     checkTypeName(this, this.location, props.name, 'relationship type');
     checkProperties(this, this.location, props.properties);
     this.typeName = props.name;
@@ -165,3 +165,5 @@ export class RelationshipType extends Construct {
     return this.definition;
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(RelationshipType.prototype, RELATIONSHIP_TYPE_BRAND, { value: true });

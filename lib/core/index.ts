@@ -6,4 +6,4 @@ export * from './node-template';
 export * from './inputs';
 export * from './scaling';
 export * from './custom-types';
-export { SourceLocation } from './location';
+export { SourceLocation, constructError, creationLocation, errorHere } from './location';

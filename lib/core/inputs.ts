@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { ErrorCode, HybridError } from './errors';
-import { SourceLocation, constructError } from './location';
+import { ErrorCode } from './errors';
+import { SourceLocation, constructError, creationLocation, errorHere } from './location';
 import { InputRef, Ref, SecretRef } from './refs';
 
 const INPUT_BRAND = Symbol.for('hybrid.Input');
@@ -24,11 +24,11 @@ export class Constraint {
   public static lessThan(value: number): Constraint { return new Constraint('less_than', value); }
   public static lessOrEqual(value: number): Constraint { return new Constraint('less_or_equal', value); }
   public static inRange(low: number, high: number): Constraint {
-    if (!(low <= high)) throw new HybridError(ErrorCode.InvalidInput, `Constraint.inRange needs low <= high, got [${low}, ${high}]`);
+    if (!(low <= high)) throw errorHere(ErrorCode.InvalidInput, `Constraint.inRange needs low <= high, got [${low}, ${high}]`);
     return new Constraint('in_range', [low, high]);
   }
   public static validValues(values: any[]): Constraint {
-    if (!Array.isArray(values) || values.length === 0) throw new HybridError(ErrorCode.InvalidInput, 'Constraint.validValues needs at least one value');
+    if (!Array.isArray(values) || values.length === 0) throw errorHere(ErrorCode.InvalidInput, 'Constraint.validValues needs at least one value');
     return new Constraint('valid_values', [...values]);
   }
   public static length(length: number): Constraint { return new Constraint('length', length); }
@@ -38,7 +38,7 @@ export class Constraint {
     try {
       new RegExp(regex);
     } catch (error) {
-      throw new HybridError(ErrorCode.InvalidInput, `Constraint.pattern got an invalid regular expression ${JSON.stringify(regex)}`, { cause: error });
+      throw errorHere(ErrorCode.InvalidInput, `Constraint.pattern got an invalid regular expression ${JSON.stringify(regex)}`, { cause: error });
     }
     return new Constraint('pattern', regex);
   }
@@ -81,8 +81,7 @@ export class Input extends Construct {
 
   constructor(scope: Construct, id: string, props: InputProps = {}) {
     super(scope, id);
-    Object.defineProperty(this, INPUT_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     const fail = (message: string) => constructError(ErrorCode.InvalidInput, this, message, this.location);
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(id)) {
       throw fail(`input id must be letters, digits and '_' starting with a letter, got ${JSON.stringify(id)}`);
@@ -116,6 +115,8 @@ export class Input extends Construct {
     return new InputRef(this, path);
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(Input.prototype, INPUT_BRAND, { value: true });
 
 /**
  * Checks a value against an input type and its constraints; returns what is wrong, or undefined.
@@ -198,8 +199,7 @@ export class Output extends Construct {
 
   constructor(scope: Construct, id: string, props: OutputProps) {
     super(scope, id);
-    Object.defineProperty(this, OUTPUT_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(id)) {
       throw constructError(ErrorCode.InvalidProps, this, `output id must be letters, digits and '_' starting with a letter, got ${JSON.stringify(id)}`, this.location);
     }
@@ -212,6 +212,8 @@ export class Output extends Construct {
     this.capability = props.capability ?? false;
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(Output.prototype, OUTPUT_BRAND, { value: true });
 
 /**
  * A secret the engine obtains at deploy time (`get_secret`): from the environment
@@ -222,7 +224,7 @@ export class Secret {
   /** A reference to the secret named `name` (letters, digits, '_' and '-'). */
   public static fromName(name: string): Ref {
     if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(name)) {
-      throw new HybridError(ErrorCode.InvalidProps, `secret name must be letters, digits, '_' and '-' starting with a letter, got ${JSON.stringify(name)}`);
+      throw errorHere(ErrorCode.InvalidProps, `secret name must be letters, digits, '_' and '-' starting with a letter, got ${JSON.stringify(name)}`);
     }
     return new SecretRef(name);
   }

@@ -4,21 +4,21 @@ import { ErrorCode, HybridError } from './errors';
 
 // Frames inside hybrid itself (or the constructs library) are never the user's code.
 const HYBRID_ROOT = path.resolve(__dirname, '..', '..');
+const FRAMES = 10;
+/** Frames kept when capturing below a constructor: its caller and a few typed constructs above it. */
+const FRAMES_BELOW_CONSTRUCTOR = 4;
 const OWN_DIRECTORIES = ['lib', 'constructs', 'synth'].map((dir) => path.join(HYBRID_ROOT, dir) + path.sep);
 
 /**
- * Where a construct was created in the user's program. Capturing a stack costs a few
- * microseconds; formatting it is deferred until an error needs the file:line.
+ * Where a construct was created in the user's program. Capturing costs a stack walk (a few
+ * microseconds, the largest per-construct cost of a big program, see bench/synth), so only
+ * node templates and a few other constructs capture one; formatting it is deferred until an
+ * error needs the file:line.
  */
 export class SourceLocation {
   /** Captures the caller's location; frames of hybrid and constructs are skipped later. */
   public static capture(): SourceLocation {
-    const holder: { stack?: string } = {};
-    const previousLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 30;
-    Error.captureStackTrace(holder, SourceLocation.capture);
-    Error.stackTraceLimit = previousLimit;
-    return new SourceLocation(holder);
+    return captureLocation(SourceLocation.capture, FRAMES);
   }
 
   private formatted?: string | null;
@@ -46,6 +46,26 @@ function findUserFrame(stack: string): string | null {
   return null;
 }
 
+/** Captures the stack below `skip` (it and everything it called are left out). */
+function captureLocation(skip: Function, frames: number): SourceLocation {
+  const holder: { stack?: string } = {};
+  const previousLimit = Error.stackTraceLimit;
+  if (previousLimit !== frames) Error.stackTraceLimit = frames;
+  Error.captureStackTrace(holder, skip);
+  if (previousLimit !== frames) Error.stackTraceLimit = previousLimit;
+  return new (SourceLocation as any)(holder);
+}
+
+/**
+ * Where the program created a construct, captured in its constructor: pass `new.target`, so the
+ * stack starts at the code that called `new` on the most derived class (the user's program, or a
+ * typed construct creating it). Cheaper than `SourceLocation.capture()`, which walks down from
+ * hybrid's own frames.
+ */
+export function creationLocation(constructorOfInstance: Function): SourceLocation {
+  return captureLocation(constructorOfInstance, FRAMES_BELOW_CONSTRUCTOR);
+}
+
 /**
  * An error about a construct: the message starts with the construct path and ends with the
  * file:line where the program created it (or, without a recorded location, where it was called).
@@ -54,4 +74,13 @@ export function constructError(code: ErrorCode, construct: IConstruct, message: 
   const where = (location ?? SourceLocation.capture()).toString();
   const constructPath = construct.node.path;
   return new HybridError(code, `${constructPath}: ${message}${where ? ` (at ${where})` : ''}`, { path: constructPath, location: where, cause });
+}
+
+/**
+ * An error thrown where the program called hybrid (a static factory, a helper): the message ends
+ * with the caller's file:line, found by walking the current stack.
+ */
+export function errorHere(code: ErrorCode, message: string, options: { path?: string; cause?: unknown } = {}): HybridError {
+  const where = SourceLocation.capture().toString();
+  return new HybridError(code, `${message}${where ? ` (at ${where})` : ''}`, { ...options, location: where });
 }

@@ -1,6 +1,6 @@
 import { Construct, IConstruct } from 'constructs';
 import { ErrorCode, HybridError } from './errors';
-import { SourceLocation, constructError } from './location';
+import { SourceLocation, constructError, creationLocation } from './location';
 import { OperationProps, OperationSpec, toOperationSpec } from './operation';
 import { AttributeRef, PropertyRef, Ref } from './refs';
 
@@ -105,8 +105,7 @@ export class NodeTemplate extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeTemplateProps) {
     super(scope, id);
-    Object.defineProperty(this, NODE_TEMPLATE_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     if (typeof props.type !== 'string' || !/^[A-Za-z][\w.-]*$/.test(props.type)) {
       throw this.invalid(`type must be a node type name like 'hybrid.nodes.local.File', got ${JSON.stringify(props.type)}`);
     }
@@ -181,23 +180,30 @@ export class NodeTemplate extends Construct {
     return new PropertyRef(this, property, path);
   }
 
+  // The built-in relationship helpers report errors at the node's location: capturing a second
+  // stack per relationship would double the cost of large programs (bench/synth).
+
   /** Installs `target` before this node (`cloudify.relationships.depends_on`). */
   public dependsOn(target: NodeTemplate): void {
-    this.addRelationship({ type: DEPENDS_ON, target });
+    this.relate({ type: DEPENDS_ON, target }, this.location);
   }
 
   /** A runtime connection to `targetNode` (`cloudify.relationships.connected_to`). */
   public connectTo(targetNode: NodeTemplate, operations: ConnectToOptions = {}): void {
-    this.addRelationship({ type: CONNECTED_TO, target: targetNode, sourceOperations: operations.source, targetOperations: operations.target });
+    this.relate({ type: CONNECTED_TO, target: targetNode, sourceOperations: operations.source, targetOperations: operations.target }, this.location);
   }
 
   /** Places this node on `host` (`cloudify.relationships.contained_in`); one host per node. */
   public containedIn(host: NodeTemplate): void {
-    this.addRelationship({ type: CONTAINED_IN, target: host });
+    this.relate({ type: CONTAINED_IN, target: host }, this.location);
   }
 
   /** Adds a relationship of any type, with optional source and target operations. */
   public addRelationship(props: RelationshipProps): void {
+    this.relate(props, SourceLocation.capture());
+  }
+
+  private relate(props: RelationshipProps, location: SourceLocation): void {
     if (typeof props.type !== 'string' || !/^[A-Za-z][\w.-]*$/.test(props.type)) {
       throw this.invalid(`relationship type must be a type name like '${CONNECTED_TO}', got ${JSON.stringify(props.type)}`);
     }
@@ -226,7 +232,7 @@ export class NodeTemplate extends Construct {
       properties: props.properties,
       sourceOperations: normalize('source', props.sourceOperations),
       targetOperations: normalize('target', props.targetOperations),
-      location: SourceLocation.capture(),
+      location,
     });
   }
 
@@ -235,6 +241,8 @@ export class NodeTemplate extends Construct {
     return invalidProps(this, message);
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(NodeTemplate.prototype, NODE_TEMPLATE_BRAND, { value: true });
 
 /** An InvalidProps error naming a node template and where the program created it. */
 export function invalidProps(node: NodeTemplate, message: string): HybridError {

@@ -1,4 +1,5 @@
-import { ErrorCode, HybridError } from './errors';
+import { ErrorCode } from './errors';
+import { errorHere } from './location';
 
 /** A lifecycle or relationship operation: what implements it and with which inputs. */
 export interface OperationProps {
@@ -31,15 +32,16 @@ export class Script {
   /** A script whose text is given inline. `fileName` is its name under `scripts/`. */
   public static inline(fileName: string, content: string): Script {
     if (!/^[A-Za-z0-9._-]+$/.test(fileName)) {
-      throw new HybridError(ErrorCode.InvalidProps, `script file name must be letters, digits, '.', '_' and '-', got ${JSON.stringify(fileName)}`);
+      throw errorHere(ErrorCode.InvalidProps, `script file name must be letters, digits, '.', '_' and '-', got ${JSON.stringify(fileName)}`);
     }
     return new Script(fileName, content);
   }
 
   private constructor(public readonly fileName: string, public readonly content: string) {
-    Object.defineProperty(this, SCRIPT_BRAND, { value: true });
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(Script.prototype, SCRIPT_BRAND, { value: true });
 
 /** An operation as a node template stores it: validated props; synth writes it in Cloudify's long form. */
 export interface OperationSpec {
@@ -59,18 +61,18 @@ export interface OperationSpec {
 export function toOperationSpec(props: OperationProps | string, where: string): OperationSpec {
   if (typeof props === 'string') return { implementation: props };
   if (typeof props !== 'object' || props === null) {
-    throw new HybridError(ErrorCode.InvalidProps, `${where}: an operation is an implementation name or { implementation, inputs, ... }, got ${typeof props}`);
+    throw errorHere(ErrorCode.InvalidProps, `${where}: an operation is an implementation name or { implementation, inputs, ... }, got ${typeof props}`);
   }
   if (props.maxRetries !== undefined && (!Number.isInteger(props.maxRetries) || props.maxRetries < -1)) {
-    throw new HybridError(ErrorCode.InvalidProps, `${where}: maxRetries must be an integer >= -1, got ${props.maxRetries}`);
+    throw errorHere(ErrorCode.InvalidProps, `${where}: maxRetries must be an integer >= -1, got ${props.maxRetries}`);
   }
   for (const [field, value] of [['retryInterval', props.retryInterval], ['timeout', props.timeout]] as const) {
     if (value !== undefined && !(typeof value === 'number' && value > 0)) {
-      throw new HybridError(ErrorCode.InvalidProps, `${where}: ${field} must be a positive number of seconds, got ${value}`);
+      throw errorHere(ErrorCode.InvalidProps, `${where}: ${field} must be a positive number of seconds, got ${value}`);
     }
   }
   if (typeof props.implementation !== 'string' && !Script.isScript(props.implementation)) {
-    throw new HybridError(ErrorCode.InvalidProps, `${where}: implementation must be a provider operation name or a Script, got ${typeof props.implementation}`);
+    throw errorHere(ErrorCode.InvalidProps, `${where}: implementation must be a provider operation name or a Script, got ${typeof props.implementation}`);
   }
   return {
     implementation: props.implementation,

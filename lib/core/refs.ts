@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { ErrorCode, HybridError } from './errors';
-import { SourceLocation } from './location';
+import { SourceLocation, errorHere } from './location';
 
 const REF_BRAND = Symbol.for('hybrid.Ref');
 
@@ -39,7 +39,6 @@ export abstract class Ref {
   }
 
   constructor() {
-    Object.defineProperty(this, REF_BRAND, { value: true });
   }
 
   /** The intrinsic function this reference becomes in the blueprint. */
@@ -48,7 +47,10 @@ export abstract class Ref {
   /** A short human description, used in error messages. */
   public abstract describe(): string;
 
-  /** Nodes whose runtime data this reference reads: synth orders them before the reader. */
+  /**
+   * Nodes whose runtime data this reference reads. Informational: synth orders nodes by the
+   * `get_attribute` functions a reference resolves to, so custom Refs need not override this.
+   */
   public referencedNodes(): IConstruct[] {
     return [];
   }
@@ -67,6 +69,8 @@ export abstract class Ref {
     throw usedAsString(this, 'cannot be serialized with JSON.stringify. Pass the Ref itself as a property value and let synth resolve it');
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(Ref.prototype, REF_BRAND, { value: true });
 
 function usedAsString(ref: Ref, problem: string): HybridError {
   const location = SourceLocation.capture().toString();
@@ -101,6 +105,9 @@ function checkName(name: unknown, path: ReadonlyArray<unknown>, what: string): v
   }
 }
 
+/** The path of a reference to a whole value; shared, since most references have none. */
+const NO_PATH: ReadonlyArray<string | number> = Object.freeze([]);
+
 function nodeOrKeyword(target: IConstruct | RefTarget, resolver: IRefResolver): string {
   return typeof target === 'string' ? target : resolver.nodeName(target);
 }
@@ -114,7 +121,7 @@ export class AttributeRef extends Ref {
   constructor(
     public readonly target: IConstruct | RefTarget,
     public readonly attribute: string,
-    public readonly path: ReadonlyArray<string | number> = [],
+    public readonly path: ReadonlyArray<string | number> = NO_PATH,
   ) {
     super();
     checkName(attribute, path, 'the attribute name');
@@ -138,7 +145,7 @@ export class PropertyRef extends Ref {
   constructor(
     public readonly target: IConstruct | RefTarget,
     public readonly property: string,
-    public readonly path: ReadonlyArray<string | number> = [],
+    public readonly path: ReadonlyArray<string | number> = NO_PATH,
   ) {
     super();
     checkName(property, path, 'the property name');
@@ -155,7 +162,7 @@ export class PropertyRef extends Ref {
 
 /** `get_input`: a deployment input, known at plan time. */
 export class InputRef extends Ref {
-  constructor(public readonly input: IConstruct, public readonly path: ReadonlyArray<string | number> = []) {
+  constructor(public readonly input: IConstruct, public readonly path: ReadonlyArray<string | number> = NO_PATH) {
     super();
     checkName('input', path, 'the input');
   }
@@ -172,7 +179,7 @@ export class InputRef extends Ref {
 
 /** `get_secret`: a secret the engine obtains at deploy time; never written anywhere in plain text. */
 export class SecretRef extends Ref {
-  constructor(public readonly secretName: string, public readonly path: ReadonlyArray<string | number> = []) {
+  constructor(public readonly secretName: string, public readonly path: ReadonlyArray<string | number> = NO_PATH) {
     super();
     checkName(secretName, path, 'the secret name');
   }
@@ -191,7 +198,7 @@ export class CapabilityRef extends Ref {
   constructor(
     public readonly deployment: string,
     public readonly capability: string,
-    public readonly path: ReadonlyArray<string | number> = [],
+    public readonly path: ReadonlyArray<string | number> = NO_PATH,
   ) {
     super();
     checkName(deployment, [], 'the deployment name');
@@ -232,7 +239,7 @@ export class Fn {
   public static concat(...parts: any[]): Ref {
     for (const part of parts) {
       if (!Ref.isRef(part) && typeof part !== 'string' && typeof part !== 'number' && typeof part !== 'boolean') {
-        throw new HybridError(ErrorCode.InvalidProps, `Fn.concat takes strings, numbers, booleans and Refs, got ${describeValue(part)}`);
+        throw errorHere(ErrorCode.InvalidProps, `Fn.concat takes strings, numbers, booleans and Refs, got ${describeValue(part)}`);
       }
     }
     return new ConcatRef(parts);

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ErrorCode } from './errors';
-import { SourceLocation, constructError } from './location';
+import { SourceLocation, constructError, creationLocation } from './location';
 import { NodeTemplate } from './node-template';
 
 const SCALING_GROUP_BRAND = Symbol.for('hybrid.ScalingGroup');
@@ -35,8 +35,7 @@ export class ScalingGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: ScalingGroupProps) {
     super(scope, id);
-    Object.defineProperty(this, SCALING_GROUP_BRAND, { value: true });
-    this.location = SourceLocation.capture();
+    this.location = creationLocation(new.target);
     const fail = (message: string) => constructError(ErrorCode.InvalidProps, this, message, this.location);
     if (!/^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/.test(id)) throw fail(`scaling group id must be lowercase letters, digits, '-' and '_', got ${JSON.stringify(id)}`);
     if (!props.members || props.members.length === 0) throw fail('members must name at least one node template');
@@ -55,3 +54,5 @@ export class ScalingGroup extends Construct {
     if (d < min || (max !== -1 && (d > max || min > max))) throw fail(`instances must satisfy min <= default <= max, got min ${min}, default ${d}, max ${max}`);
   }
 }
+// The brand sits on the prototype: one property for all instances, inherited by subclasses.
+Object.defineProperty(ScalingGroup.prototype, SCALING_GROUP_BRAND, { value: true });

@@ -1,5 +1,7 @@
 import { CLOUDIFY_TYPES } from './cloudify';
+import { KUBERNETES_TYPES } from './kubernetes';
 import { LOCAL_TYPES } from './local';
+import { SSH_TYPES } from './ssh';
 import { TypeCatalogue, TypesDocument } from './schema';
 
 export * from './schema';
@@ -17,6 +19,10 @@ export const HYBRID_PLUGIN = 'hybrid';
 const HYBRID_TYPE_DOCUMENTS: ReadonlyArray<TypesDocument> = [
   { plugins: { [HYBRID_PLUGIN]: { executor: 'central_deployment_agent', install: false } } },
   LOCAL_TYPES,
+  KUBERNETES_TYPES,
+  SSH_TYPES,
+  require('./openstack').OPENSTACK_TYPES as TypesDocument,
+  require('./windows').WINDOWS_TYPES as TypesDocument,
 ];
 
 /** Every hybrid type definition in one document: the content of the types file. */
