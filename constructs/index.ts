@@ -22,6 +22,7 @@ export { PropertySchema } from '../lib/core/types/schema';
 // submodule re-exports by name (`export { XOptions } from`), reporting them as not exported.
 export * from './local';
 export * from './hosts';
-// Not yet: kubernetes, openstack, windows and apps (which builds on kubernetes) still have jsii
-// errors (optional parameters before required ones, ReadonlyArray in a signature, an interface
-// property made required by its implementation); add them here once `npm run jsii` passes.
+export * from './kubernetes';
+export * from './apps';
+export * from './windows';
+// Not yet: openstack (its constructs are still being finished); add it here once `npm run jsii` passes.
