@@ -3,6 +3,7 @@ import { ErrorCode } from '../../lib/core/errors';
 import { SourceLocation, constructError } from '../../lib/core/location';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import type { K8sClusterOnHosts, K8sClusterOnHostsProps } from './on-hosts';
 
 const K8S_CLUSTER_BRAND = Symbol.for('hybrid.K8sCluster');
 
@@ -76,6 +77,17 @@ export class K8sCluster extends Construct {
       throw constructError(ErrorCode.InvalidProps, scope, `K8sCluster.fromKubeconfigAttribute needs the node that holds the kubeconfig, got ${describeValue(props?.node)}`);
     }
     return new K8sCluster(scope, id, { kubeconfig: props.node.attr(props.attribute ?? 'kubeconfig'), context: props.context, dependsOn: props.node });
+  }
+
+  /**
+   * A cluster that hybrid installs with kubeadm on existing hosts reached over SSH: container
+   * runtime and packages everywhere, `kubeadm init` on the master, `kubeadm join` on each worker
+   * with the master's join command; objects on it deploy in the same run (see K8sClusterOnHosts).
+   */
+  public static onHosts(scope: Construct, id: string, props: K8sClusterOnHostsProps): K8sClusterOnHosts {
+    // on-hosts.ts extends this class, so it can only load once this module has: required here.
+    const { K8sClusterOnHosts: OnHosts } = require('./on-hosts') as typeof import('./on-hosts');
+    return new OnHosts(scope, id, props);
   }
 
   /** The cluster hybrid itself runs in, through its pod's service account. */
