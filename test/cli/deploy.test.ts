@@ -172,6 +172,29 @@ describe('hybrid deploy --blueprint', () => {
     expect(fs.readFileSync(path.join(directory, 'bp', 'note.txt'), 'utf8')).toBe('hand-written');
   });
 
+  test('runs an operation implemented by a script next to the blueprint, with its inputs and outputs', () => {
+    const directory = makeProject({
+      'hybrid.json': '{"app": "none.ts"}',
+      'bp/scripts/create.sh': 'echo "$GREETING" > created.txt\necho ::hybrid-output::\necho answer=42\n',
+      'bp/blueprint.yaml': [
+        'tosca_definitions_version: cloudify_dsl_1_4',
+        'imports: [cloudify/types/types.yaml, hybrid-types.yaml]',
+        'node_templates:',
+        '  job:',
+        '    type: cloudify.nodes.Root',
+        '    interfaces:',
+        '      cloudify.interfaces.lifecycle:',
+        '        create: { implementation: scripts/create.sh, inputs: { GREETING: hi } }',
+        'outputs:',
+        '  answer: { value: { get_attribute: [job, answer] } }',
+      ].join('\n'),
+    });
+    const result = runCli(['deploy', '--blueprint', 'bp/blueprint.yaml', '--yes'], directory);
+    expect(result.code).toBe(0);
+    expect(fs.readFileSync(path.join(directory, 'bp', 'created.txt'), 'utf8')).toBe('hi\n');
+    expect(result.stdout).toContain('answer = "42"');
+  });
+
   test('fails if the blueprint has a key Cloudify does not allow, naming where', () => {
     const directory = makeProject({
       'bp.yaml': 'tosca_definitions_version: cloudify_dsl_1_4\nimports: [hybrid-types.yaml]\nnode_templates:\n  a: { type: hybrid.nodes.local.File, properties: { path: a, colour: red } }\n',

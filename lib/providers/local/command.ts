@@ -5,33 +5,25 @@
  */
 import { NonRecoverableError, OperationContext, OperationResult, ReadResult } from '../../engine/provider';
 import { envProperty, stringProperty, workingDirectory } from './properties';
-import { formatTail, runShell } from './shell';
+import { formatTail, OutputStream, runShell } from './shell';
 
 /** The stdout line after which `key=value` lines become runtime properties. */
 export const OUTPUT_MARKER = '::hybrid-output::';
 /** The runtime property create records: the only evidence that a command ran. */
 export const RAN_AT = 'ran_at';
 
-const OUTPUT_LINE = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/;
 
 type Phase = 'create' | 'update' | 'delete';
 
 /**
- * Runs the command in property `phase` and returns the outputs it printed. Throws with the exit
- * code and the last output lines when it fails, is killed by the timeout, or is interrupted.
+ * Splits a command's output into log lines and the `key=value` attributes it prints after the
+ * `::hybrid-output::` marker line on stdout (commands and scripts share this protocol).
  */
-async function runPhase(context: OperationContext, phase: Phase, command: string): Promise<{ [key: string]: string }> {
-  const env = { ...process.env, ...envProperty(context) };
-  const cwd = await workingDirectory(context);
+export function outputCollector(context: OperationContext): { outputs: { [key: string]: string }; onLine: (stream: OutputStream, line: string) => void } {
   const outputs: { [key: string]: string } = {};
   let afterMarker = false;
-
-  context.log('debug', `running the ${phase} command in ${cwd}`);
-  const result = await runShell(command, {
-    cwd,
-    env,
-    signal: context.signal,
-    timeoutMs: context.operation.timeoutMs,
+  return {
+    outputs,
     onLine: (stream, line) => {
       if (stream === 'stdout' && line.trim() === OUTPUT_MARKER) {
         afterMarker = true;
@@ -45,7 +37,29 @@ async function runPhase(context: OperationContext, phase: Phase, command: string
       }
       context.log('info', line);
     },
+  };
+}
+
+const OUTPUT_LINE = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/;
+
+/**
+ * Runs the command in property `phase` and returns the outputs it printed. Throws with the exit
+ * code and the last output lines when it fails, is killed by the timeout, or is interrupted.
+ */
+async function runPhase(context: OperationContext, phase: Phase, command: string): Promise<{ [key: string]: string }> {
+  const env = { ...process.env, ...envProperty(context) };
+  const cwd = await workingDirectory(context);
+  const collector = outputCollector(context);
+
+  context.log('debug', `running the ${phase} command in ${cwd}`);
+  const result = await runShell(command, {
+    cwd,
+    env,
+    signal: context.signal,
+    timeoutMs: context.operation.timeoutMs,
+    onLine: collector.onLine,
   });
+  const outputs = collector.outputs;
 
   const lastLines = `last lines of output:\n${formatTail(result.tail)}`;
   if (result.stoppedBy === 'abort') {

@@ -6,10 +6,9 @@
  */
 import * as fs from 'fs';
 import { NonRecoverableError, OperationContext, OperationResult } from '../../engine/provider';
-import { OUTPUT_MARKER } from './command';
+import { outputCollector } from './command';
 import { formatTail, runShell } from './shell';
 
-const OUTPUT_LINE = /^([A-Za-z_][A-Za-z0-9_.-]*)=(.*)$/;
 const RESERVED_INPUTS = new Set(['script_path', 'process']);
 
 function quote(text: string): string {
@@ -40,29 +39,20 @@ async function run(context: OperationContext): Promise<OperationResult> {
   const firstLine = fs.readFileSync(scriptPath, 'utf8').split('\n', 1)[0];
   const interpreter = processOptions.command_prefix ?? (firstLine.startsWith('#!') ? firstLine.slice(2).trim() : '/bin/sh');
   const command = [interpreter, quote(scriptPath), ...(processOptions.args ?? []).map(quote)].join(' ');
-  const outputs: { [key: string]: string } = {};
-  let afterMarker = false;
+  const collector = outputCollector(context);
   const result = await runShell(command, {
     cwd: processOptions.cwd ?? context.baseDirectory,
     env,
     signal: context.signal,
     timeoutMs: context.operation.timeoutMs,
-    onLine: (stream, line) => {
-      if (stream === 'stdout' && line.trim() === OUTPUT_MARKER) {
-        afterMarker = true;
-        return;
-      }
-      const output = stream === 'stdout' && afterMarker ? OUTPUT_LINE.exec(line) : null;
-      if (output) outputs[output[1]] = output[2];
-      else context.log('info', line);
-    },
+    onLine: collector.onLine,
   });
   if (result.stoppedBy) throw new Error(`the script ${scriptPath} was ${result.stoppedBy === 'timeout' ? 'stopped by its timeout' : 'interrupted'}`);
   if (result.exitCode !== 0) {
     const how = result.exitCode === null ? `was killed by ${result.exitSignal}` : `exited with code ${result.exitCode}`;
     throw new Error(`the script ${scriptPath} ${how}; last lines of output:\n${formatTail(result.tail)}`);
   }
-  return { runtimeProperties: outputs };
+  return { runtimeProperties: collector.outputs };
 }
 
 export const scriptOperations = { 'hybrid.local.script.run': run };
