@@ -25,4 +25,4 @@ export * from './hosts';
 export * from './kubernetes';
 export * from './apps';
 export * from './windows';
-// Not yet: openstack (its constructs are still being finished); add it here once `npm run jsii` passes.
+export * from './openstack';
