@@ -1,7 +1,9 @@
 import { CLOUDIFY_TYPES } from './cloudify';
 import { KUBERNETES_TYPES } from './kubernetes';
 import { LOCAL_TYPES } from './local';
+import { OPENSTACK_TYPES } from './openstack';
 import { SSH_TYPES } from './ssh';
+import { WINDOWS_TYPES } from './windows';
 import { TypeCatalogue, TypesDocument } from './schema';
 
 export * from './schema';
@@ -21,8 +23,8 @@ const HYBRID_TYPE_DOCUMENTS: ReadonlyArray<TypesDocument> = [
   LOCAL_TYPES,
   KUBERNETES_TYPES,
   SSH_TYPES,
-  require('./openstack').OPENSTACK_TYPES as TypesDocument,
-  require('./windows').WINDOWS_TYPES as TypesDocument,
+  OPENSTACK_TYPES,
+  WINDOWS_TYPES,
 ];
 
 /** Every hybrid type definition in one document: the content of the types file. */
