@@ -6,7 +6,7 @@ import type { DesiredInstance } from './instances';
 import type { DeploymentModel, ModelNode, ModelOperation, ModelRelationship } from './model';
 import { PlanContext, dependentsIndex, maskSecrets } from './plan';
 import type { Plan, PlanStep } from './plan-types';
-import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError } from './provider';
+import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError, sleep } from './provider';
 import { PlacedInstance, Resolver, SecretSource } from './resolve';
 import { SecretBox, isEncrypted } from './secret-box';
 import type { StateWriter } from './state/state-writer';
@@ -669,18 +669,4 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 

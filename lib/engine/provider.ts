@@ -118,6 +118,25 @@ export class NonRecoverableError extends Error {
   }
 }
 
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts: how engine retries and
+ * provider polling wait without outliving Ctrl-C or a timeout.
+ */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason ?? new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** Providers by name, and handlers by implementation name. */
 export class ProviderRegistry {
   private readonly providers = new Map<string, Provider>();

@@ -5,6 +5,7 @@
  * Retry-After). Every failure is an OpenStackApiError naming the request id.
  */
 import { ErrorCode, HybridError } from '../../../core/errors';
+import { sleep } from '../../../engine/provider';
 import { Token, authRequestBody, findEndpoint, identityBase, parseToken } from './auth';
 import type { CloudConfig } from './config';
 import { OpenStackApiError, parseErrorBody } from './errors';
@@ -99,20 +100,6 @@ function requestIdOf(headers: HttpResponse['headers']): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export class OpenStackClient {
   private readonly transport: Transport;

@@ -5,7 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { HybridError } from '../../../core/errors';
-import { NonRecoverableError, OperationContext, RecoverableError } from '../../../engine/provider';
+import { NonRecoverableError, OperationContext, RecoverableError, sleep } from '../../../engine/provider';
+
+export { sleep };
 import { OpenStackApiError } from '../client/errors';
 import { TransportError } from '../client/http';
 
@@ -86,21 +88,6 @@ export function resourceName(context: OperationContext): string {
 }
 
 // ---- waiting ------------------------------------------------------------------------------------
-
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason ?? new Error('aborted'));
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason ?? new Error('aborted'));
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 export interface WaitOptions {
   readonly signal: AbortSignal;
