@@ -4,6 +4,7 @@ import { SourceLocation, constructError } from '../../lib/core/location';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
 import type { K8sClusterOnHosts, K8sClusterOnHostsProps } from './on-hosts';
+import type { K8sClusterOnOpenStack, K8sClusterOnOpenStackProps } from './on-openstack';
 
 const K8S_CLUSTER_BRAND = Symbol.for('hybrid.K8sCluster');
 
@@ -88,6 +89,16 @@ export class K8sCluster extends Construct {
     // on-hosts.ts extends this class, so it can only load once this module has: required here.
     const { K8sClusterOnHosts: OnHosts } = require('./on-hosts') as typeof import('./on-hosts');
     return new OnHosts(scope, id, props);
+  }
+
+  /**
+   * A cluster that hybrid builds on OpenStack VMs (a master, and workers as a scaling group whose
+   * unit is a VM, its port, floating IP and volume, and its Kubernetes node) and installs with
+   * kubeadm over SSH, as onHosts does; objects on it deploy in the same run (see K8sClusterOnOpenStack).
+   */
+  public static onOpenStack(scope: Construct, id: string, props: K8sClusterOnOpenStackProps): K8sClusterOnOpenStack {
+    const { K8sClusterOnOpenStack: OnOpenStack } = require('./on-openstack') as typeof import('./on-openstack');
+    return new OnOpenStack(scope, id, props);
   }
 
   /** The cluster hybrid itself runs in, through its pod's service account. */

@@ -6,6 +6,7 @@
 export * from './api.generated';
 export * from './cluster';
 export * from './on-hosts';
+export * from './on-openstack';
 export { K8sObject, K8sObjectOptions, K8sNamespacedOptions, K8sObjectProps, K8sNamespace, K8sNamespaceProps } from './object';
 export { K8sPodTemplateOptions, K8sMountOptions } from './pod';
 export * from './config';

@@ -102,16 +102,23 @@ systemctl enable --now kubelet
  * host is a control plane already), the pod network add-on (POD_NETWORK_MANIFEST, applied with
  * kubectl; kubectl apply converges), and a join command with a fresh token. Outputs: `endpoint`
  * (https://host:port of the API server), `join_command`, `join_token` (the token alone, so that
- * it is masked wherever it appears), `kubeconfig` (kubeadm's admin.conf) and `node_name`.
+ * it is masked wherever it appears), `kubeconfig` (kubeadm's admin.conf) and `node_name`. With
+ * PUBLIC_ADDRESS (a floating IP in front of the master), the API server's certificate also names
+ * that address, and `endpoint` and the published kubeconfig point there, unless API_ACCESS is
+ * `advertised` (the deploying machine reaches the advertised address: a VPN, a bastion's network).
  */
 export const MASTER_SCRIPT = `${PRELUDE}${INSTALL}
 export KUBECONFIG="$root/etc/kubernetes/admin.conf"
+# PUBLIC_ADDRESS is used unless API_ACCESS says the kubeconfig keeps the advertised address.
+public_address=
+if [ "\${API_ACCESS:-public}" != advertised ]; then public_address=\${PUBLIC_ADDRESS:-}; fi
 if [ -f "$KUBECONFIG" ]; then
   echo "kubeadm init skipped: this host is a control plane already ($KUBECONFIG exists)"
 else
   set -- --kubernetes-version="v$KUBERNETES_VERSION" --pod-network-cidr="$POD_CIDR" --service-cidr="$SERVICE_CIDR" \\
     --apiserver-bind-port="$API_SERVER_PORT" --node-name="$node_name" --skip-token-print
   if [ -n "$ADVERTISE_ADDRESS" ]; then set -- "$@" --apiserver-advertise-address="$ADVERTISE_ADDRESS"; fi
+  if [ -n "\${PUBLIC_ADDRESS:-}" ]; then set -- "$@" --apiserver-cert-extra-sans="$PUBLIC_ADDRESS"; fi
   masked kubeadm init "$@"
 fi
 if [ -n "$POD_NETWORK_MANIFEST" ]; then
@@ -132,14 +139,22 @@ if [ "$#" -lt 5 ] || [ "$1 $2 $4" != "kubeadm join --token" ]; then
   echo "kubeadm token create --print-join-command printed no join command" >&2
   exit 1
 fi
+# With a public address (a floating IP), the API server is reached there from outside the network:
+# the endpoint and the published kubeconfig name it (its certificate lists it, see above).
+endpoint=$3
+if [ -n "$public_address" ]; then endpoint="$public_address:$API_SERVER_PORT"; fi
 echo ::hybrid-output::
-printf 'endpoint=https://%s\\n' "$3"
+printf 'endpoint=https://%s\\n' "$endpoint"
 printf 'join_command=%s\\n' "$*"
 printf 'join_token=%s\\n' "$5"
 printf 'node_name=%s\\n' "$node_name"
 echo 'kubeconfig<<HYBRID_KUBECONFIG_END'
 # awk 1 ends every line with a newline, so the delimiter stands on a line of its own.
-awk 1 "$KUBECONFIG"
+if [ -n "$public_address" ]; then
+  awk -v server="https://$endpoint" '/^[[:space:]]*server:[[:space:]]/ { sub(/server:.*/, "server: " server) } 1' "$KUBECONFIG"
+else
+  awk 1 "$KUBECONFIG"
+fi
 echo HYBRID_KUBECONFIG_END
 `;
 

@@ -1,18 +1,9 @@
 import { Construct } from 'constructs';
-import { ErrorCode, HybridError } from '../../lib/core/errors';
-import { SourceLocation } from '../../lib/core/location';
 import { Fn, Ref, describeValue } from '../../lib/core/refs';
 import { Host } from '../hosts/host';
-import { RemoteOperation } from '../hosts/operation';
 import { RemoteScript } from '../hosts/script';
 import { K8sCluster } from './cluster';
-import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, WORKER_SCRIPT } from './on-hosts-scripts';
-
-/** Calico's manifest: it takes the pod CIDR from kubeadm's configuration. */
-const DEFAULT_POD_NETWORK_MANIFEST = 'https://raw.githubusercontent.com/projectcalico/calico/v3.28.1/manifests/calico.yaml';
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
-/** pkgs.k8s.io, where the install takes kubeadm, kubelet and kubectl from, starts at 1.24. */
-const OLDEST_MINOR = 24;
+import { checkInstallProps, failFor, installMaster, installWorker, nodesReady } from './kubeadm-install';
 
 /** The container runtime `K8sCluster.onHosts` sets up on every host. */
 export enum K8sContainerRuntime {
@@ -25,15 +16,8 @@ export enum K8sContainerRuntime {
   PREINSTALLED = 'preinstalled',
 }
 
-/** Props of `K8sCluster.onHosts`. */
-export interface K8sClusterOnHostsProps {
-  /**
-   * The host that becomes the control plane (`kubeadm init`). Its login user must be root or
-   * may use sudo (the Host's `sudo` prop says how).
-   */
-  readonly master: Host;
-  /** The hosts that join as worker nodes (`kubeadm join`); at least one, none of them the master. */
-  readonly workers: Host[];
+/** What every kubeadm install of hybrid takes: the version, the address ranges, the add-ons and the timeouts. */
+export interface K8sInstallProps {
   /** The Kubernetes version, as `1.30.3`: the packages installed and the control plane's version. */
   readonly version: string;
   /** The pods' IPv4 range (`kubeadm init --pod-network-cidr`), such as `10.244.0.0/16`. */
@@ -42,11 +26,6 @@ export interface K8sClusterOnHostsProps {
   readonly serviceCidr?: string;
   /** The container runtime. @default K8sContainerRuntime.CONTAINERD */
   readonly containerRuntime?: K8sContainerRuntime;
-  /**
-   * The master's IP address the API server advertises (`--apiserver-advertise-address`); workers
-   * join at it. @default - kubeadm's choice: the address of the master's default-route interface
-   */
-  readonly advertiseAddress?: string | Ref;
   /** The API server's port. @default 6443 */
   readonly apiServerPort?: number;
   /**
@@ -79,6 +58,22 @@ export interface K8sClusterOnHostsProps {
   readonly nodesReadyTimeout?: number;
   /** Seconds a worker's drain may take when it leaves the cluster. @default 300 */
   readonly drainTimeout?: number;
+}
+
+/** Props of `K8sCluster.onHosts`. */
+export interface K8sClusterOnHostsProps extends K8sInstallProps {
+  /**
+   * The host that becomes the control plane (`kubeadm init`). Its login user must be root or
+   * may use sudo (the Host's `sudo` prop says how).
+   */
+  readonly master: Host;
+  /** The hosts that join as worker nodes (`kubeadm join`); at least one, none of them the master. */
+  readonly workers: Host[];
+  /**
+   * The master's IP address the API server advertises (`--apiserver-advertise-address`); workers
+   * join at it. @default - kubeadm's choice: the address of the master's default-route interface
+   */
+  readonly advertiseAddress?: string | Ref;
 }
 
 /**
@@ -142,98 +137,7 @@ interface ClusterNodes {
  * `<id>NodesReady`) before the K8sCluster itself, which needs the master's kubeconfig.
  */
 function installNodes(scope: Construct, id: string, props: K8sClusterOnHostsProps): ClusterNodes {
-  const settings = checkProps(scope, id, props);
-  const hostRoot = props.hostRoot ?? '/';
-  const installEnv = {
-    KUBERNETES_VERSION: settings.version,
-    CONTAINER_RUNTIME: props.containerRuntime ?? K8sContainerRuntime.CONTAINERD,
-    PREPARE_HOST: Ref.isRef(props.prepareHosts) ? props.prepareHosts : String(props.prepareHosts ?? true),
-    HOST_ROOT: hostRoot,
-  };
-  const installTimeout = props.installTimeout ?? 1800;
-  const podNetworkManifest = props.podNetworkManifest ?? DEFAULT_POD_NETWORK_MANIFEST;
-
-  const master = new RemoteScript(scope, `${id}Master`, {
-    host: props.master,
-    create: MASTER_SCRIPT,
-    delete: RESET_SCRIPT,
-    env: {
-      ...installEnv,
-      POD_CIDR: settings.podCidr,
-      SERVICE_CIDR: settings.serviceCidr,
-      API_SERVER_PORT: String(props.apiServerPort ?? 6443),
-      ADVERTISE_ADDRESS: props.advertiseAddress ?? '',
-      POD_NETWORK_MANIFEST: podNetworkManifest,
-    },
-    sudo: true,
-    secretOutputs: ['join_command', 'join_token', 'kubeconfig'],
-    timeout: installTimeout,
-  });
-
-  const drainTimeout = props.drainTimeout ?? 300;
-  const workers = props.workers.map((host, index) => {
-    const worker = new RemoteScript(scope, `${id}Worker${index + 1}`, {
-      host,
-      create: WORKER_SCRIPT,
-      delete: RESET_SCRIPT,
-      env: { ...installEnv },
-      sudo: true,
-      timeout: installTimeout,
-    });
-    worker.connectTo(master, {
-      // On the worker, once it is installed: join with the master's published join command.
-      source: {
-        establish: RemoteOperation.script(JOIN_SCRIPT, {
-          env: { JOIN_COMMAND: Fn.targetAttribute('join_command'), NODE_NAME: Fn.sourceAttribute('node_name'), HOST_ROOT: hostRoot },
-          sudo: true,
-          timeout: installTimeout,
-        }),
-      },
-      // On the master, when the worker goes: drain it and delete its node.
-      target: {
-        unlink: RemoteOperation.script(DRAIN_SCRIPT, {
-          env: { NODE_NAME: Fn.sourceAttribute('node_name'), HOST_ROOT: hostRoot, DRAIN_TIMEOUT: String(drainTimeout) },
-          sudo: true,
-          timeout: drainTimeout + 60,
-        }),
-      },
-    });
-    return worker;
-  });
-
-  const nodesReadyTimeout = props.nodesReadyTimeout ?? 600;
-  const nodeNames: Array<string | Ref> = [master.output('node_name')];
-  for (const worker of workers) nodeNames.push(' ', worker.output('node_name'));
-  const nodesReady = new RemoteScript(scope, `${id}NodesReady`, {
-    host: props.master,
-    create: NODES_READY_SCRIPT,
-    env: {
-      NODE_NAMES: Fn.concat(...nodeNames),
-      WAIT_FOR_READY: String(podNetworkManifest !== ''),
-      NODES_READY_TIMEOUT: String(nodesReadyTimeout),
-      HOST_ROOT: hostRoot,
-    },
-    sudo: true,
-    timeout: nodesReadyTimeout + 60,
-  });
-  for (const worker of workers) nodesReady.dependsOn(worker);
-  return { master, workers, nodesReady };
-}
-
-interface CheckedSettings {
-  readonly version: string;
-  readonly podCidr: string;
-  readonly serviceCidr: string;
-}
-
-/** Checks the props before anything is made; errors name the cluster's construct path. */
-function checkProps(scope: Construct, id: string, props: K8sClusterOnHostsProps): CheckedSettings {
-  const where = `${scope.node.path ? `${scope.node.path}/` : ''}${id}`;
-  const location = SourceLocation.capture();
-  const fail = (message: string) => {
-    const at = location.toString();
-    return new HybridError(ErrorCode.InvalidProps, `${where}: ${message}${at ? ` (at ${at})` : ''}`, { path: where, location: at });
-  };
+  const fail = failFor(scope, id);
   if (typeof props !== 'object' || props === null) throw fail(`K8sCluster.onHosts needs props { master, workers, version, podCidr }, got ${describeValue(props)}`);
   if (!Host.isHost(props.master)) throw fail(`master must be a Host, got ${describeValue(props.master)}`);
   if (!Array.isArray(props.workers) || props.workers.length === 0) {
@@ -244,56 +148,16 @@ function checkProps(scope: Construct, id: string, props: K8sClusterOnHostsProps)
     if (worker === props.master) throw fail(`workers[${index}] is the master (${worker.node.path}); a host is either the master or a worker`);
     if (props.workers.indexOf(worker) !== index) throw fail(`workers[${index}] (${worker.node.path}) is listed twice`);
   });
-
-  const version = /^(\d+)\.(\d+)\.(\d+)$/.exec(typeof props.version === 'string' ? props.version : '');
-  if (!version) throw fail(`version must be a Kubernetes release as major.minor.patch, such as '1.30.3', got ${describeValue(props.version)}`);
-  if (Number(version[1]) !== 1 || Number(version[2]) < OLDEST_MINOR) {
-    throw fail(`version must be 1.${OLDEST_MINOR}.0 or later (pkgs.k8s.io has no packages before), got ${describeValue(props.version)}`);
-  }
-  const podCidr = checkCidr(fail, 'podCidr', props.podCidr);
-  const serviceCidr = checkCidr(fail, 'serviceCidr', props.serviceCidr ?? '10.96.0.0/12');
-  if (overlaps(podCidr, serviceCidr)) throw fail(`podCidr ${podCidr} and serviceCidr ${serviceCidr} overlap; give them separate ranges`);
-
-  if (props.containerRuntime !== undefined && !Object.values(K8sContainerRuntime).includes(props.containerRuntime)) {
-    throw fail(`containerRuntime must be one of ${Object.values(K8sContainerRuntime).join(', ')}, got ${describeValue(props.containerRuntime)}`);
-  }
+  const settings = checkInstallProps(fail, props);
   if (props.advertiseAddress !== undefined && !Ref.isRef(props.advertiseAddress) && (typeof props.advertiseAddress !== 'string' || !/^[0-9A-Fa-f.:]+$/.test(props.advertiseAddress))) {
     throw fail(`advertiseAddress must be an IP address of the master, got ${describeValue(props.advertiseAddress)}`);
   }
-  if (props.podNetworkManifest !== undefined && (typeof props.podNetworkManifest !== 'string' || /[\s]/.test(props.podNetworkManifest))) {
-    throw fail(`podNetworkManifest must be a URL or a path on the master (or '' for none), got ${describeValue(props.podNetworkManifest)}`);
-  }
-  if (props.prepareHosts !== undefined && typeof props.prepareHosts !== 'boolean' && !Ref.isRef(props.prepareHosts)) throw fail(`prepareHosts must be true or false, got ${describeValue(props.prepareHosts)}`);
-  if (props.hostRoot !== undefined && !Ref.isRef(props.hostRoot) && (typeof props.hostRoot !== 'string' || props.hostRoot.trim() === '')) {
-    throw fail(`hostRoot must be a directory path, got ${describeValue(props.hostRoot)}`);
-  }
-  checkWhole(fail, 'apiServerPort', props.apiServerPort, 1, 65535);
-  checkWhole(fail, 'installTimeout', props.installTimeout, 1, 86400);
-  checkWhole(fail, 'nodesReadyTimeout', props.nodesReadyTimeout, 1, 86400);
-  checkWhole(fail, 'drainTimeout', props.drainTimeout, 1, 86400);
-  return { version: props.version, podCidr, serviceCidr };
-}
 
-function checkCidr(fail: (message: string) => Error, name: string, value: unknown): string {
-  if (typeof value !== 'string' || !IPV4_CIDR.test(value)) throw fail(`${name} must be an IPv4 range such as 10.244.0.0/16, got ${describeValue(value)}`);
-  return value;
-}
-
-function checkWhole(fail: (message: string) => Error, name: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw fail(`${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
-}
-
-/** Whether two IPv4 ranges share an address. */
-function overlaps(a: string, b: string): boolean {
-  const range = (cidr: string): [number, number] => {
-    const [address, bits] = cidr.split('/');
-    const start = address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
-    const size = 2 ** (32 - Number(bits));
-    const first = start - (start % size);
-    return [first, first + size - 1];
-  };
-  const [aFirst, aLast] = range(a);
-  const [bFirst, bLast] = range(b);
-  return aFirst <= bLast && bFirst <= aLast;
+  const master = installMaster(scope, `${id}Master`, props.master, settings, { advertiseAddress: props.advertiseAddress });
+  const workers = props.workers.map((host, index) => installWorker(scope, `${id}Worker${index + 1}`, host, master, settings));
+  const nodeNames: Array<string | Ref> = [master.output('node_name')];
+  for (const worker of workers) nodeNames.push(' ', worker.output('node_name'));
+  const ready = nodesReady(scope, `${id}NodesReady`, props.master, Fn.concat(...nodeNames), settings);
+  for (const worker of workers) ready.dependsOn(worker);
+  return { master, workers, nodesReady: ready };
 }

@@ -25,9 +25,9 @@ export interface OpenStackServerProps extends OpenStackConnectionProps {
   /** The network the server's port is on. */
   readonly network: IOpenStackNetwork;
   /** The image, by name or id. */
-  readonly image: string;
+  readonly image: string | Ref;
   /** The flavor, by name or id. */
-  readonly flavor: string;
+  readonly flavor: string | Ref;
   /** The key pair to log in with. @default - none */
   readonly keyPair?: OpenStackKeyPair;
   /** Security groups of the server's port. @default - the network's default security group, if it has one */

@@ -89,6 +89,27 @@ describe('the master script', () => {
     expect(readRecordedCommands(master, { command: 'kubeadm' })[0].args).toContain('--apiserver-advertise-address=192.0.2.10');
   });
 
+  test('with a public address, puts it in the API server certificate besides the advertised one', () => {
+    run(MASTER_SCRIPT, master, { ...MASTER_ENV, ADVERTISE_ADDRESS: '10.0.0.5', PUBLIC_ADDRESS: '203.0.113.7' });
+    expect(readRecordedCommands(master, { command: 'kubeadm' })[0].args.filter((arg) => arg.startsWith('--apiserver-'))).toEqual([
+      '--apiserver-bind-port=6443', '--apiserver-advertise-address=10.0.0.5', '--apiserver-cert-extra-sans=203.0.113.7',
+    ]);
+  });
+
+  test('with a public address, publishes it as the endpoint and as the server of the kubeconfig, while workers join at the advertised address', () => {
+    const withServer = 'apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: Y2E=\n    server: https://10.0.0.5:6443\n  name: kubernetes\nkind: Config\n';
+    installRecordingCommands(master, { adminConf: withServer });
+    const { outputs } = run(MASTER_SCRIPT, master, { ...MASTER_ENV, ADVERTISE_ADDRESS: '10.0.0.5', PUBLIC_ADDRESS: '203.0.113.7' });
+    expect([outputs.endpoint, outputs.kubeconfig, outputs.join_command.split(' ')[2]]).toEqual([
+      'https://203.0.113.7:6443', withServer.replace('https://10.0.0.5:6443', 'https://203.0.113.7:6443').trimEnd(), '10.0.0.5:6443',
+    ]);
+  });
+
+  test('with a public address and API_ACCESS advertised, publishes the advertised endpoint and the kubeconfig as kubeadm wrote it', () => {
+    const { outputs } = run(MASTER_SCRIPT, master, { ...MASTER_ENV, ADVERTISE_ADDRESS: '10.0.0.5', PUBLIC_ADDRESS: '203.0.113.7', API_ACCESS: 'advertised' });
+    expect([outputs.endpoint, outputs.kubeconfig]).toEqual(['https://10.0.0.5:6443', ADMIN_CONF.trimEnd()]);
+  });
+
   test('runs kubectl with the admin kubeconfig kubeadm wrote', () => {
     runMaster();
     expect(readRecordedCommands(master, { command: 'kubectl' })[0].env.KUBECONFIG).toBe(path.join(fs.realpathSync(master.rootDir), 'etc/kubernetes/admin.conf'));
