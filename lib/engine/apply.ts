@@ -531,6 +531,9 @@ class InstanceRunner {
     const timeoutMs = operation.timeout !== undefined ? operation.timeout * 1000 : this.options.defaultTimeoutMs ?? 600_000;
     const explicitRetries = operation.max_retries !== undefined;
     const maxRetries = explicitRetries ? operation.max_retries! : this.options.defaultRetries ?? 3;
+    // An instance that is going away resolves against the recorded model and instances: in the
+    // desired ones, a scaled node's attribute would name another unit's instance (or none).
+    const modelOf = (instanceRecord: InstanceRecord) => (this.context.desired.has(instanceRecord.id) ? model : this.oldModel);
     const view = (instanceRecord: InstanceRecord, nodeProperties: any): InstanceView => {
       const hostRecord = instanceRecord.host ? this.options.writer.instance(instanceRecord.host) : undefined;
       const instanceNode = this.options.writer.node(instanceRecord.node) ?? model.nodes.get(instanceRecord.node);
@@ -541,14 +544,14 @@ class InstanceRunner {
         typeHierarchy: instanceNode?.typeHierarchy ?? [instanceRecord.type],
         properties: nodeProperties,
         runtimeProperties: this.decrypted(instanceRecord.runtimeProperties),
-        ...(hostRecord ? { host: view(hostRecord, this.safeProperties(hostRecord, model)) } : {}),
+        ...(hostRecord ? { host: view(hostRecord, this.safeProperties(hostRecord, modelOf(hostRecord))) } : {}),
       };
     };
     const self = view(record, properties);
     let relationshipView: OperationContext['relationship'];
     if (relationship) {
       const other = this.options.writer.instance(relationship.side === 'source' ? relationship.targetId : relationship.sourceId)!;
-      const otherView = view(other, this.safeProperties(other, model));
+      const otherView = view(other, this.safeProperties(other, modelOf(other)));
       relationshipView = {
         type: relationship.type,
         side: relationship.side,

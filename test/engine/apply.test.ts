@@ -115,6 +115,22 @@ describe('install and uninstall order', () => {
     expect([result!.rootCauses, worldIdentities()]).toEqual([[], ['test.app_0', 'test.app_1', 'test.vm_0', 'test.vm_1']]);
   });
 
+  test("destroy runs a unit's contained instance against its own unit's host, whose properties read attributes inside the unit", async () => {
+    start();
+    const cells = recordingBlueprint(
+      {
+        tag: { type: RESOURCE },
+        vm: { type: RESOURCE, properties: { value: { get_attribute: ['tag', 'identity'] } }, relationships: [{ type: USES, target: 'tag' }] },
+        app: { type: RESOURCE, relationships: [{ type: CONTAINED_IN, target: 'vm' }] },
+      },
+      { groups: { cell: { members: ['tag', 'vm'] } }, policies: { scaling: { type: 'cloudify.policies.scaling', targets: ['cell'], properties: { default_instances: 2 } } } },
+    );
+    await run(cells);
+    await run(cells, { destroy: true });
+    const deletes = harness.world.entries().filter((entry) => entry.op === 'delete' && entry.identity.startsWith('test.app_'));
+    expect(deletes.map((entry) => [entry.identity, entry.host]).sort()).toEqual([['test.app_0', 'test.tag_0'], ['test.app_1', 'test.tag_1']]);
+  });
+
   test('no more instances are worked on at once than the concurrency allows', async () => {
     start({ latencyMs: 10 });
     const nodes: BlueprintDocument['node_templates'] = {};

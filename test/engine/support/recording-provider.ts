@@ -94,7 +94,7 @@ export class RecordingWorld {
   }
 
   /** The world's log, oldest first. */
-  public entries(): Array<{ op: string; identity: string; value?: any }> {
+  public entries(): Array<{ op: string; identity: string; value?: any; host?: any }> {
     if (this.options.inMemory || !fs.existsSync(this.options.worldFile)) return [];
     return fs.readFileSync(this.options.worldFile, 'utf8').split('\n').filter((line) => line).map((line) => JSON.parse(line));
   }
@@ -103,7 +103,7 @@ export class RecordingWorld {
     return this.options.inMemory ? this.memory.has(identity) : this.resources().has(identity);
   }
 
-  public write(entry: { op: string; identity: string; value?: any }): void {
+  public write(entry: { op: string; identity: string; value?: any; host?: any }): void {
     if (this.options.inMemory) {
       if (entry.op === 'create' || entry.op === 'update') this.memory.set(entry.identity, { identity: entry.identity, value: entry.value });
       if (entry.op === 'delete') this.memory.delete(entry.identity);
@@ -152,7 +152,9 @@ export function recordingProvider(world: RecordingWorld, options: RecordingOptio
     'hybrid.test.delete': async (context) => {
       note(context, 'delete');
       await wait(context);
-      if (world.has(context.identity)) world.write({ op: 'delete', identity: context.identity, value: context.instance.properties.value });
+      // The host's `value` as the delete saw it, for tests of what an uninstall resolves.
+      const host = context.instance.host ? { host: context.instance.host.properties.value } : {};
+      if (world.has(context.identity)) world.write({ op: 'delete', identity: context.identity, value: context.instance.properties.value, ...host });
     },
     'hybrid.test.read': async (context): Promise<ReadResult> => {
       note(context, 'read');
