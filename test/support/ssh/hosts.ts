@@ -108,7 +108,7 @@ interface HostState {
 }
 
 /** The per-session wrapper (ForceCommand): cd to the host root, then run what was asked. */
-const SESSION_WRAPPER = `#!/bin/sh
+export const SESSION_WRAPPER = `#!/bin/sh
 # ForceCommand of a hybrid SSH test host: run the session in the host's own root.
 cd "$HYBRID_TEST_HOST_ROOT" || exit 1
 HOME="$HYBRID_TEST_HOST_ROOT"; export HOME
@@ -150,7 +150,12 @@ export function commonSshdOptions(logLevel = 'INFO'): string[] {
   ];
 }
 
-function sshdConfig(h: SshTestHost, authorizedKeys: string, wrapper: string, hostsDir: string, extraEnv: Record<string, string>, logLevel: string): string {
+/**
+ * A test host's sshd_config: listens on `h.address:h.port`, host key and pid file in `h.sshdDir`,
+ * the session environment of SPEC.md (`extraEnv` comes last, so it may override e.g.
+ * HYBRID_TEST_HOST_ADDRESS), and `wrapper` (a file holding SESSION_WRAPPER) as ForceCommand.
+ */
+export function sshdConfig(h: SshTestHost, authorizedKeys: string, wrapper: string, hostsDir: string, extraEnv: Record<string, string>, logLevel: string): string {
   const env: Record<string, string> = {
     HYBRID_TEST_HOST_NAME: h.name,
     HYBRID_TEST_HOST_ROOT: h.rootDir,
