@@ -7,8 +7,9 @@
  * real control plane's kubeconfig, so WordPress lands on the real API server.
  *
  * Then `workers.count` goes from 2 to 3 in the program: the plan creates exactly one worker unit
- * and changes nothing else, and the deploy joins the third worker. Destroy leaves nothing in the
- * project.
+ * and changes nothing else, and the deploy joins the third worker; back to 2, the plan deletes
+ * exactly that unit, whose node the master drains before its VM goes. Destroy leaves nothing in
+ * the project.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -201,6 +202,45 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
     });
   });
 
+  describe('workers.count from 3 back to 2', () => {
+    let removedWorker: SimulatedVm;
+    let shrinkPlan: Plan;
+
+    beforeAll(async () => {
+      removedWorker = vmOf('cluster-worker-vm-server_2');
+      const program = fs.readFileSync(path.join(directory, 'main.ts'), 'utf8');
+      fs.writeFileSync(path.join(directory, 'main.ts'), program.replace('count: 3,', 'count: 2,'));
+      const result = await cli('shrink-plan', ['diff', '--json']);
+      const lines = result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+      shrinkPlan = lines.find((line) => line.type === 'plan')?.plan;
+      if (!shrinkPlan) throw new Error(`diff --json printed no plan:\n${transcripts['shrink-plan']}`);
+    }, 300_000);
+
+    test('the plan deletes exactly the newest worker unit, and changes nothing else', () => {
+      const deleted = shrinkPlan.steps.filter((step) => step.action === 'delete');
+      expect([deleted.map((step) => step.instance).sort(), shrinkPlan.summary.create + shrinkPlan.summary.update + shrinkPlan.summary.replace]).toEqual([WORKER_UNIT.map((node) => `${node}_2`).sort(), 0]);
+    });
+
+    test('the deploy succeeds', async () => {
+      const result = await cli('shrink', ['deploy', '--yes', '--no-typecheck']);
+      await loadState();
+      expect({ code: result.code, output: result.code === 0 ? '' : transcripts.shrink }).toEqual({ code: 0, output: '' });
+    }, 900_000);
+
+    test("the master drained and deleted the removed worker's node, then its VM went", async () => {
+      const master = vmOf('cluster-master-vm-server_0');
+      const onMaster = calls(master, (call) => call.command === 'kubectl' && ['drain', 'delete'].includes(call.args[0])).map((call) => call.args.slice(0, 3).join(' '));
+      const servers = (await openstack.list('compute', '/servers/detail', 'servers')).map((server: any) => server.id);
+      expect([onMaster, servers.includes(removedWorker.serverId), removedWorker.retired]).toEqual([
+        [`drain ${novaHostname(removedWorker.name)} --ignore-daemonsets`, `delete node ${novaHostname(removedWorker.name)}`], false, true,
+      ]);
+    });
+
+    test('the removed worker reset kubeadm before its VM went', () => {
+      expect(calls(removedWorker, (call) => call.command === 'kubeadm').map((call) => call.args.join(' ')).slice(-1)).toEqual(['reset -f']);
+    });
+  });
+
   describe('secrets', () => {
     const privateKeys = () => [...readTree(path.join(directory, '.hybrid')).values()].some((content) => content.includes('BEGIN OPENSSH PRIVATE KEY'));
 
@@ -218,17 +258,20 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
 
   describe('destroy', () => {
     let workersBefore: SimulatedVm[];
+    let master: SimulatedVm;
+    const masterDrains = () => calls(master, (call) => call.command === 'kubectl' && call.args[0] === 'drain').map((call) => call.args[1]);
+    let drainsBefore: number;
 
     test('succeeds', async () => {
       workersBefore = workerVms();
+      master = vmOf('cluster-master-vm-server_0');
+      drainsBefore = masterDrains().length;
       const result = await cli('destroy', ['destroy', '--yes']);
       expect({ code: result.code, output: result.code === 0 ? '' : transcripts.destroy }).toEqual({ code: 0, output: '' });
     }, 900_000);
 
-    test("drained and deleted each worker's node on the master before its VM went", () => {
-      const master = vms.vms().find((vm) => vm.name.includes('cluster-master'))!;
-      const drained = calls(master, (call) => call.command === 'kubectl' && call.args[0] === 'drain').map((call) => call.args[1]);
-      expect(drained.sort()).toEqual(workersBefore.map((vm) => novaHostname(vm.name)).sort());
+    test("drained each remaining worker's node on the master", () => {
+      expect(masterDrains().slice(drainsBefore).sort()).toEqual(workersBefore.map((vm) => novaHostname(vm.name)).sort());
     });
 
     test('left nothing in the project: no server, volume, key pair, floating IP, port, router, subnet, network or security group', async () => {
