@@ -7,7 +7,10 @@
  * The simulator polls the project (every `pollMs`, default 250 ms) and, for each server that is
  * ACTIVE (and not being deleted) **and** has a floating IP on one of its ports (found in Neutron:
  * the project's ports by `device_id`, the floating IPs by `port_id`; Nova's `addresses` do not
- * reliably show floating IPs), runs a real OpenSSH sshd on `<floating ip>:<sshPort>`:
+ * reliably show floating IPs), runs a real OpenSSH sshd on `<floating ip>:<sshPort>`. A server
+ * without a floating IP whose fixed IP is a loopback address (a tenant subnet in 127.0.0.0/8,
+ * which Neutron allows with DHCP off) gets its sshd on `<fixed ip>:<sshPort>`, where a bastion
+ * inside its network reaches it. Each VM has:
  *
  * - authorized_keys holds the public key of the server's key pair (`server.key_name` ->
  *   `GET /os-keypairs/<name>?user_id=<server.user_id>`); a server without a key pair gets an empty
@@ -231,7 +234,15 @@ export async function startVmSimulator(options: VmSimulatorOptions): Promise<VmS
           break;
         }
       }
-      if (!chosen) continue;
+      if (!chosen) {
+        // No floating IP: a server on a loopback tenant subnet (DHCP off, as Neutron requires) is
+        // reached at its fixed IP, as from a bastion inside its network.
+        const port = serverPorts.find((candidate: any) => isLoopback(candidate.fixed_ips?.[0]?.ip_address ?? ''));
+        if (!port) continue;
+        const fixedIp: string = port.fixed_ips[0].ip_address;
+        result.push({ serverId: server.id, name: server.name, userId: server.user_id, keyName: server.key_name ?? undefined, floatingIp: fixedIp, fixedIp });
+        continue;
+      }
       const floatingIp: string = chosen.fip.floating_ip_address;
       if (!isLoopback(floatingIp)) {
         const key = `${server.id} ${floatingIp}`;
