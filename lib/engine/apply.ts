@@ -93,6 +93,13 @@ export async function applyPlan(plan: Plan, context: PlanContext, options: Apply
     onStart: (id) => options.events.emit({ type: 'step-started', instance: id.slice(id.indexOf(':') + 1), action: id.slice(0, id.indexOf(':')) }),
     onFinish: (outcome) => runner.report(outcome),
   });
+  // Each failed instance keeps its last failure, masked, for `hybrid state`; a later success clears it.
+  for (const outcome of outcomes.values()) {
+    if (outcome.status !== 'failed') continue;
+    const record = options.writer.instance(outcome.id.slice(outcome.id.indexOf(':') + 1));
+    const error = outcome.error as any;
+    if (record) await options.writer.record({ kind: 'instance', record: { ...record, error: options.events.redactor.text(error?.message ?? String(error)) } }, false);
+  }
   await options.writer.flush();
   const counts = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
   const rootCauses: RootCause[] = [];

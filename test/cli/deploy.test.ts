@@ -172,6 +172,21 @@ describe('hybrid deploy --blueprint', () => {
     expect(fs.readFileSync(path.join(directory, 'bp', 'note.txt'), 'utf8')).toBe('hand-written');
   });
 
+  test('state list shows the last failure of an instance whose create failed', () => {
+    const directory = makeProject({
+      'hybrid.json': '{"app": "none.ts"}',
+      'bp/blueprint.yaml': [
+        'tosca_definitions_version: cloudify_dsl_1_4',
+        'imports: [cloudify/types/types.yaml, hybrid-types.yaml]',
+        'node_templates:',
+        '  broken: { type: hybrid.nodes.local.Command, properties: { create: "echo disk full >&2; exit 3" } }',
+      ].join('\n'),
+    });
+    const deployed = runCli(['deploy', '--blueprint', 'bp/blueprint.yaml', '--yes'], directory);
+    const listed = runCli(['state', 'list', '--blueprint', 'bp/blueprint.yaml'], directory);
+    expect([deployed.code, listed.stdout]).toEqual([1, expect.stringMatching(/broken_0 .*\n {6}last failure: .*exit(ed with)? (code )?3/)]);
+  });
+
   test('runs an operation implemented by a script next to the blueprint, with its inputs and outputs', () => {
     const directory = makeProject({
       'hybrid.json': '{"app": "none.ts"}',

@@ -175,6 +175,16 @@ describe('failures', () => {
     expect(result!.rootCauses).toEqual([{ instance: 'a_0', action: 'create', code: ErrorCode.OperationFailed, message: expect.stringContaining('create of a_0 refused') }]);
   });
 
+  test('state keeps the failed instance\'s error, and the next successful deploy clears it', async () => {
+    const failCreate = new Set(['a_0']);
+    start({ failCreate });
+    await run(branches);
+    const failed = (await harness.store.load())!.instances.a_0.error;
+    failCreate.clear();
+    await run(branches);
+    expect([failed, (await harness.store.load())!.instances.a_0.error]).toEqual([expect.stringContaining('create of a_0 refused'), undefined]);
+  });
+
   test('the next deploy after a failure re-runs only the failed instance and what depends on it', async () => {
     const failCreate = new Set(['a_0']);
     start({ failCreate });

@@ -28,10 +28,13 @@ export async function run(args: ParsedArgs, cwd: string): Promise<number> {
     case 'list': {
       const state = await store.load();
       const instances = Object.values(state?.instances ?? {}).sort((a, b) => (a.id < b.id ? -1 : 1));
-      if (out.json) out.data({ stack, lineage: state?.lineage, serial: state?.serial, instances: instances.map((i) => ({ id: i.id, node: i.node, type: i.type, status: i.status, host: i.host })) });
+      if (out.json) out.data({ stack, lineage: state?.lineage, serial: state?.serial, instances: instances.map((i) => ({ id: i.id, node: i.node, type: i.type, status: i.status, host: i.host, ...(i.error ? { error: i.error } : {}) })) });
       else {
         out.result(`stack ${stack}: ${instances.length} instances (serial ${state?.serial ?? 0}, lineage ${state?.lineage ?? '-'})`);
-        for (const instance of instances) out.result(`  ${instance.id.padEnd(40)} ${instance.status.padEnd(12)} ${instance.type}${instance.pending ? `  (pending ${instance.pending.operation})` : ''}`);
+        for (const instance of instances) {
+          out.result(`  ${instance.id.padEnd(40)} ${instance.status.padEnd(12)} ${instance.type}${instance.pending ? `  (pending ${instance.pending.operation})` : ''}`);
+          if (instance.error) out.result(`      last failure: ${instance.error.split('\n')[0]}`);
+        }
       }
       return 0;
     }
