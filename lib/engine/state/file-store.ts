@@ -177,9 +177,10 @@ export class FileStateStore implements StateStore {
       fs.mkdirSync(this.directory, { recursive: true });
       this.journalFd = this.openJournal();
     }
-    // The same text as JSON.stringify({ serial, checksum, records }), with the records serialized once.
+    // The same text as JSON.stringify({ serial, checksum, records }), with the records serialized
+    // once. The checksum covers the serial too: a damaged serial must not move records to another snapshot.
     const body = JSON.stringify(records);
-    const line = `{"serial":${JSON.stringify(serial)},"checksum":"${checksum(body)}","records":${body}}\n`;
+    const line = `{"serial":${JSON.stringify(serial)},"checksum":"${checksum(`${serial}\n${body}`)}","records":${body}}\n`;
     const bytes = Buffer.from(line);
     fs.writeSync(this.journalFd, bytes);
     fs.fdatasyncSync(this.journalFd);
@@ -218,11 +219,16 @@ export class FileStateStore implements StateStore {
   }
 }
 
-/** A journal line's entry, or undefined when the line is torn or fails its checksum. */
+/**
+ * A journal line's entry, or undefined when the line is torn or fails its checksum. The checksum
+ * covers `<serial>\n<records>`; lines written before it did (records only) are still accepted.
+ */
 function parseJournalLine(line: string): { serial: number; checksum: string; records: JournalRecord[] } | undefined {
   try {
     const entry = JSON.parse(line);
-    return entry && Array.isArray(entry.records) && checksum(JSON.stringify(entry.records)) === entry.checksum ? entry : undefined;
+    if (!entry || !Array.isArray(entry.records) || !Number.isInteger(entry.serial)) return undefined;
+    const body = JSON.stringify(entry.records);
+    return checksum(`${entry.serial}\n${body}`) === entry.checksum || checksum(body) === entry.checksum ? entry : undefined;
   } catch {
     return undefined;
   }

@@ -66,6 +66,24 @@ describe('FileStateStore on disk', () => {
 
   const directoryOf = (store: unknown) => (store as FileStateStore).directory;
 
+  test('fails if a journal entry before the last names another serial than it was written with, with StateCorrupt', async () => {
+    const fixture = fileStoreFixture();
+    try {
+      const { store } = fixture;
+      await store.writeSnapshot({ ...emptyState('stack'), serial: 1 });
+      await store.append(1, []);
+      await store.append(1, [{ kind: 'forget-instance', id: 'a_0' }]);
+      await store.append(1, [{ kind: 'forget-instance', id: 'b_0' }]);
+      const journal = path.join((store as any).directory, 'journal.ndjson');
+      const lines = fs.readFileSync(journal, 'utf8').split('\n');
+      lines[0] = lines[0].replace('"serial":1', '"serial":2');
+      fs.writeFileSync(journal, lines.join('\n'));
+      await expect(fixture.reopen().load()).rejects.toMatchObject({ code: 'StateCorrupt' });
+    } finally {
+      fixture.cleanup();
+    }
+  });
+
   test('state lives in state.json, state.json.bak, journal.ndjson and lock', async () => {
     const { store } = fixture;
     const lock = await store.lock({ holder: 'tester', host: os.hostname(), pid: process.pid, operation: 'deploy', time: new Date().toISOString() });
