@@ -9,7 +9,7 @@ export interface ParsedArgs {
 /** Flags that take no value. */
 const BOOLEAN_FLAGS = new Set([
   'json', 'quiet', 'yes', 'typecheck', 'no-typecheck', 'refresh', 'no-refresh', 'detailed-exitcode', 'help', 'version',
-  'show-secrets', 'force', 'force-conflicts',
+  'show-secrets', 'force', 'force-conflicts', 'allow-kwargs-override', 'by-dependency-order',
 ]);
 
 /** Parses `hybrid <command> [positionals] [--flag value | --flag=value | --boolean]`. */

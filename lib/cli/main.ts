@@ -15,6 +15,7 @@ const COMMANDS: { [name: string]: [module: string, runner: string] } = {
   scale: ['./commands/operate', 'runScale'],
   heal: ['./commands/operate', 'runHeal'],
   refresh: ['./commands/operate', 'runRefresh'],
+  'execute-operation': ['./commands/operate', 'runExecuteOperation'],
 };
 
 const USAGE = `hybrid — infrastructure as code for hybrid stacks
@@ -31,6 +32,7 @@ Usage: hybrid <command> [flags]
   scale             change a scaling group's size and deploy it
   heal              reinstall failed instances
   refresh           read real resources and report drift
+  execute-operation run one operation on chosen instances (e.g. a maintenance action)
 
 Run 'hybrid <command> --help' for a command's flags. Docs: docs/ in the package.`;
 

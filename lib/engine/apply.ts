@@ -139,6 +139,49 @@ export async function readInstances(context: PlanContext, options: ApplyOptions,
   return found;
 }
 
+/** What execute-operation runs: an operation on chosen instances. */
+export interface ExecuteRequest {
+  /** The operation's full name (`cloudify.interfaces.lifecycle.start`, `maintenance.rotate_logs`). */
+  readonly operation: string;
+  /** Instances to run it on, in state; each with the operation as its node defines it (inputs merged with the kwargs). */
+  readonly targets: ReadonlyArray<{ readonly instance: string; readonly operation: ModelOperation }>;
+  /** Run an instance only after the targets it depends on (relationships, host). @default false */
+  readonly byDependencyOrder?: boolean;
+}
+
+/** Runs an operation on recorded instances (`hybrid execute-operation`), concurrently or in dependency order. */
+export async function executeOperation(context: PlanContext, options: ApplyOptions, request: ExecuteRequest): Promise<ApplyResult> {
+  const started = Date.now();
+  const runner = new InstanceRunner({ version: 1, stack: context.model.stack, workflow: 'install', serial: 0, blueprintDigest: '', steps: [], summary: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {} }, context, options);
+  const chosen = new Set(request.targets.map((target) => target.instance));
+  const action = request.operation.slice(request.operation.lastIndexOf('.') + 1);
+  const tasks: Task[] = request.targets.map(({ instance, operation }) => {
+    const record = options.writer.instance(instance)!;
+    const needs = request.byDependencyOrder ? [record.host, ...record.relationships.map((relationship) => relationship.target)].filter((id): id is string => id !== undefined && chosen.has(id)) : [];
+    return { id: `${action}:${instance}`, dependsOn: [...new Set(needs)].map((id) => `${action}:${id}`), run: (signal) => runner.execute(instance, request.operation, operation, signal) };
+  });
+  const outcomes = await runGraph(tasks, {
+    concurrency: options.concurrency ?? 10,
+    signal: options.signal,
+    onStart: (id) => options.events.emit({ type: 'step-started', instance: id.slice(id.indexOf(':') + 1), action }),
+    onFinish: (outcome) => runner.report(outcome),
+  });
+  await options.writer.flush();
+  const counts = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
+  const rootCauses: RootCause[] = [];
+  for (const outcome of outcomes.values()) {
+    counts[outcome.status]++;
+    if (outcome.status === 'failed') {
+      const error = outcome.error as any;
+      rootCauses.push({ instance: outcome.id.slice(outcome.id.indexOf(':') + 1), action, message: options.events.redactor.text(error?.message ?? String(error)), ...(HybridError.isHybridError(error) ? { code: error.code } : {}) });
+    }
+  }
+  rootCauses.sort((a, b) => (a.instance < b.instance ? -1 : 1));
+  const durationMs = Date.now() - started;
+  options.events.emit({ type: 'run-finished', succeeded: counts.succeeded, failed: counts.failed, skipped: counts.skipped + counts.cancelled, durationMs });
+  return { ...counts, rootCauses, durationMs };
+}
+
 class InstanceRunner {
   private readonly providerLimits = new Map<string, Semaphore>();
   private readonly recordedNodes = new Set<string>();
@@ -373,6 +416,18 @@ class InstanceRunner {
     return found;
   }
 
+  /** Runs one operation (any interface's, by full name) on a recorded instance; its result merges into the runtime properties. */
+  public async execute(id: string, fullName: string, operation: ModelOperation, signal: AbortSignal): Promise<void> {
+    const writer = this.options.writer;
+    const record = writer.instance(id)!;
+    const node = this.context.model.nodes.get(record.node)!;
+    const properties = this.safeProperties(record, this.context.model);
+    await this.call(record, node, properties, fullName, operation, signal, async (result) => {
+      const current = writer.instance(id)!;
+      await writer.record({ kind: 'instance', record: { ...current, ...this.merge(current, result, {}) } }, false);
+    });
+  }
+
   // ---- pieces ------------------------------------------------------------------------------
 
   private async recordNode(node: ModelNode): Promise<void> {
@@ -534,7 +589,9 @@ class InstanceRunner {
     const placement = relationship ? { source: relationship.sourceId, target: relationship.targetId } : { self: record.id };
     const inputs = operation.inputs ? evaluate(operation.inputs, resolver.context(`${record.id}.${operationName}.inputs`, placement)) : {};
     if (containsUnknown(inputs)) throw new HybridError(ErrorCode.DanglingRef, `${record.id}: inputs of ${operationName} refer to attributes that are not known`);
-    const fullName = relationship ? `${RELATIONSHIP_LIFECYCLE}.${operationName}` : operationName === 'check_status' ? 'cloudify.interfaces.validation.check_status' : `${LIFECYCLE}.${operationName}`;
+    const fullName = relationship
+      ? `${RELATIONSHIP_LIFECYCLE}.${operationName}`
+      : operationName === 'check_status' ? 'cloudify.interfaces.validation.check_status' : operationName.includes('.') ? operationName : `${LIFECYCLE}.${operationName}`;
     const timeoutMs = operation.timeout !== undefined ? operation.timeout * 1000 : this.options.defaultTimeoutMs ?? 600_000;
     const explicitRetries = operation.max_retries !== undefined;
     const maxRetries = explicitRetries ? operation.max_retries! : this.options.defaultRetries ?? 3;

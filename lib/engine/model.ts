@@ -34,6 +34,8 @@ export interface ModelNode {
   readonly properties: { [name: string]: any };
   /** Non-empty lifecycle operations by short name, plus `check_status` from validation. */
   readonly operations: { [operation: string]: ModelOperation };
+  /** Operations of the other interfaces by full name (`maintenance.rotate_logs`), for execute-operation. */
+  readonly otherOperations?: { [fullName: string]: ModelOperation };
   readonly relationships: ReadonlyArray<ModelRelationship>;
   /** The node this one is contained in. */
   readonly host?: string;
@@ -221,6 +223,14 @@ export function buildModel(blueprint: BlueprintDocument, catalogue: TypeCatalogu
     const operations = mergeOperations(type.interfaces, template.interfaces as any, LIFECYCLE, resolution, where);
     const validation = mergeOperations(type.interfaces, template.interfaces as any, VALIDATION, resolution, where);
     if (validation.check_status) operations.check_status = validation.check_status;
+    const otherOperations: { [fullName: string]: ModelOperation } = {};
+    const interfaceNames = new Set([...Object.keys(type.interfaces), ...Object.keys((template.interfaces as object) ?? {})]);
+    for (const interfaceName of interfaceNames) {
+      if (interfaceName === LIFECYCLE || interfaceName === VALIDATION) continue;
+      for (const [operationName, operation] of Object.entries(mergeOperations(type.interfaces, template.interfaces as any, interfaceName, resolution, where))) {
+        otherOperations[`${interfaceName}.${operationName}`] = operation;
+      }
+    }
 
     const relationships: ModelRelationship[] = [];
     let host: string | undefined;
@@ -263,6 +273,7 @@ export function buildModel(blueprint: BlueprintDocument, catalogue: TypeCatalogu
       template,
       properties,
       operations,
+      ...(Object.keys(otherOperations).length > 0 ? { otherOperations } : {}),
       relationships,
       host,
       scalable: { default: count(scalable.default_instances, 1, 'default_instances'), min: count(scalable.min_instances, 0, 'min_instances'), max: count(scalable.max_instances, -1, 'max_instances') },

@@ -1,9 +1,10 @@
 import * as os from 'os';
 import { ErrorCode, HybridError } from '../core/errors';
-import { ApplyResult, applyPlan, readInstances } from './apply';
+import { ApplyResult, applyPlan, executeOperation as runOperation, readInstances } from './apply';
+import type { DesiredInstance } from './instances';
 import { EventBus } from './events';
 import { evaluate } from './functions';
-import type { DeploymentModel } from './model';
+import type { DeploymentModel, ModelNode, ModelOperation } from './model';
 import { maskSecrets, plan as makePlan, PlanContext } from './plan';
 import { Plan, planHasChanges } from './plan-types';
 import type { ProviderRegistry, ReadResult } from './provider';
@@ -242,4 +243,96 @@ export async function heal(model: DeploymentModel, instance: string | undefined,
   };
   targets.forEach(add);
   return deploy(model, { ...options, forceReplace });
+}
+
+/** What `hybrid execute-operation` asks for (Cloudify's execute_operation parameters). */
+export interface ExecuteOperationParams {
+  /** The operation's full name: `cloudify.interfaces.lifecycle.start`, `maintenance.rotate_logs`. */
+  readonly operation: string;
+  /** Inputs given to the operation, over those the blueprint declares for it. @default - none */
+  readonly kwargs?: { [name: string]: any };
+  /** Let kwargs replace inputs the blueprint declares; otherwise such a kwarg is refused. @default false */
+  readonly allowKwargsOverride?: boolean;
+  /** Only instances of these nodes. @default - every node */
+  readonly nodes?: ReadonlyArray<string>;
+  /** Only these instances. @default - every instance */
+  readonly instances?: ReadonlyArray<string>;
+  /** Only instances whose node type is, or derives from, one of these. @default - every type */
+  readonly types?: ReadonlyArray<string>;
+  /** Run an instance after the chosen instances it depends on. @default false */
+  readonly byDependencyOrder?: boolean;
+}
+
+export interface ExecuteOperationResult {
+  readonly result: ApplyResult;
+  /** Chosen instances whose node has no such operation (Cloudify skips them too). */
+  readonly skipped: ReadonlyArray<string>;
+}
+
+/** The operation a node defines under a full name, if any. */
+function operationOf(node: ModelNode, fullName: string): ModelOperation | undefined {
+  const lifecycle = 'cloudify.interfaces.lifecycle.';
+  if (fullName.startsWith(lifecycle)) return node.operations[fullName.slice(lifecycle.length)];
+  if (fullName === 'cloudify.interfaces.validation.check_status') return node.operations.check_status;
+  return node.otherOperations?.[fullName];
+}
+
+/**
+ * Runs one operation on chosen deployed instances (`hybrid execute-operation`, Cloudify's
+ * execute_operation): the filters are ANDed, instances whose node lacks the operation are skipped,
+ * and what the operation returns is recorded as runtime properties. The deployment's recorded
+ * inputs apply.
+ */
+export async function executeOperation(model: DeploymentModel, params: ExecuteOperationParams, options: WorkflowOptions): Promise<ExecuteOperationResult> {
+  if (typeof params.operation !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(params.operation)) {
+    throw new HybridError(ErrorCode.UsageError, `execute-operation needs the operation's full name, such as cloudify.interfaces.lifecycle.start or maintenance.rotate_logs, got ${JSON.stringify(params.operation)}`);
+  }
+  return withState('execute-operation', model, options, async (writer, existing, box, events) => {
+    if (!existing) throw new HybridError(ErrorCode.UsageError, `stack '${model.stack}' has no state: deploy it first`);
+    for (const name of params.nodes ?? []) {
+      if (!model.nodes.has(name)) throw new HybridError(ErrorCode.UsageError, `--node ${name}: stack '${model.stack}' has no such node (nodes: ${[...model.nodes.keys()].sort().join(', ')})`);
+    }
+    for (const id of params.instances ?? []) {
+      if (!existing.instances[id]) throw new HybridError(ErrorCode.UsageError, `--instance ${id}: no such instance in stack '${model.stack}' (see \`hybrid state list\`)`);
+    }
+    const records = Object.values(existing.instances).sort((a, b) => (a.id < b.id ? -1 : 1)).filter((record) => {
+      const node = model.nodes.get(record.node);
+      return (!params.nodes?.length || params.nodes.includes(record.node))
+        && (!params.instances?.length || params.instances.includes(record.id))
+        && (!params.types?.length || params.types.some((type) => (node?.typeHierarchy ?? [record.type]).includes(type)));
+    });
+    const targets: Array<{ instance: string; operation: ModelOperation }> = [];
+    const skipped: string[] = [];
+    for (const record of records) {
+      const node = model.nodes.get(record.node);
+      const operation = node ? operationOf(node, params.operation) : undefined;
+      if (!operation) {
+        skipped.push(record.id);
+        continue;
+      }
+      const kwargs = params.kwargs ?? {};
+      const overridden = Object.keys(kwargs).filter((name) => operation.inputs && name in operation.inputs);
+      if (overridden.length > 0 && !params.allowKwargsOverride) {
+        throw new HybridError(ErrorCode.UsageError, `${params.operation} of node ${record.node} declares the inputs ${overridden.join(', ')}: replace them with --allow-kwargs-override`);
+      }
+      targets.push({ instance: record.id, operation: { ...operation, inputs: { ...(operation.inputs ?? {}), ...kwargs } } });
+    }
+    if (targets.length === 0) {
+      const having = [...model.nodes.values()].filter((node) => operationOf(node, params.operation)).map((node) => node.name).sort();
+      throw new HybridError(
+        ErrorCode.UsageError,
+        `no chosen instance's node has the operation ${params.operation}${having.length ? ` (nodes that have it: ${having.join(', ')})` : '; no node of this stack defines it'}`,
+      );
+    }
+    const desired = new Map<string, DesiredInstance>(Object.values(existing.instances).map((record) => [record.id, {
+      id: record.id, node: record.node, index: record.index, ...(record.host ? { host: record.host } : {}), ...(record.unit ? { unit: record.unit } : {}),
+      relationships: record.relationships.map((relationship) => ({
+        ...relationship,
+        relationship: model.nodes.get(record.node)?.relationships.findIndex((candidate) => candidate.type === relationship.type && candidate.target === existing.instances[relationship.target]?.node) ?? -1,
+      })),
+    }]));
+    const context: PlanContext = { model, inputs: existing.inputs, desired, state: existing };
+    const result = await runOperation(context, applyOptions(options, writer, box, events), { operation: params.operation, targets, byDependencyOrder: params.byDependencyOrder });
+    return { result, skipped };
+  });
 }

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { ErrorCode, HybridError } from '../../core/errors';
-import { heal, refresh, scale } from '../../engine/workflows';
+import { executeOperation, heal, refresh, scale } from '../../engine/workflows';
 import { Flags, ParsedArgs } from '../args';
 import { Output } from '../output';
 import { defaultRegistry } from '../providers';
@@ -10,9 +10,12 @@ import { interruptSignal, loadStackContext, newEventBus, STACK_FLAGS } from '../
 export const HELP = `hybrid scale <group-or-node> (--count N | --delta ±N) [--yes] [stack flags]
 hybrid heal [instance] [--yes] [stack flags]
 hybrid refresh [stack flags]
+hybrid execute-operation <interface.operation> [--node n]... [--instance i]... [--type t]... [--kwargs '{"k": "v"}'] [--allow-kwargs-override] [--by-dependency-order] [stack flags]
   scale changes a scaling group's units (or a node's instances) and deploys the difference;
   heal reinstalls an instance with everything contained in it (or every instance found gone or drifted);
-  refresh reads every resource and reports drift without changing anything.`;
+  refresh reads every resource and reports drift without changing anything;
+  execute-operation runs an operation (full name, e.g. cloudify.interfaces.lifecycle.start) on the
+  deployed instances the filters choose (ANDed); instances whose node lacks it are skipped.`;
 
 /** Runs a command's work and closes provider connections however it ends. */
 async function closing<T>(registry: { closeAll(): Promise<void> }, work: () => Promise<T>): Promise<T> {
@@ -100,6 +103,39 @@ export async function runRefresh(args: ParsedArgs, cwd: string): Promise<number>
   out.data({ type: 'refresh', read: observed.size, drifted });
   out.result(drifted === 0 ? `All ${observed.size} readable instances match what hybrid applied.` : `${drifted} of ${observed.size} readable instances drifted; \`hybrid deploy\` puts them back.`);
   return 0;
+}
+
+export async function runExecuteOperation(args: ParsedArgs, cwd: string): Promise<number> {
+  const { flags, out, context, options } = await common(args, cwd, ['node', 'instance', 'type', 'kwargs', 'allow-kwargs-override', 'by-dependency-order']);
+  const operation = args.positionals[0];
+  if (!operation) throw new HybridError(ErrorCode.UsageError, 'hybrid execute-operation needs the operation, such as cloudify.interfaces.lifecycle.start');
+  let kwargs: { [name: string]: any } = {};
+  const kwargsText = flags.string('kwargs');
+  if (kwargsText !== undefined) {
+    try {
+      kwargs = JSON.parse(kwargsText);
+    } catch (error) {
+      throw new HybridError(ErrorCode.UsageError, `--kwargs must be a JSON object such as '{"lines": 100}': ${(error as Error).message}`);
+    }
+    if (typeof kwargs !== 'object' || kwargs === null || Array.isArray(kwargs)) throw new HybridError(ErrorCode.UsageError, `--kwargs must be a JSON object such as '{"lines": 100}', got ${kwargsText}`);
+  }
+  const interrupt = interruptSignal(out);
+  try {
+    const { result, skipped } = await closing(options.registry, () => executeOperation(context.model, {
+      operation,
+      kwargs,
+      allowKwargsOverride: flags.boolean('allow-kwargs-override'),
+      nodes: flags.all('node'),
+      instances: flags.all('instance'),
+      types: flags.all('type'),
+      byDependencyOrder: flags.boolean('by-dependency-order'),
+    }, { ...options, signal: interrupt.signal }));
+    out.data({ type: 'execute-operation', operation, succeeded: result.succeeded, failed: result.failed, skipped });
+    if (skipped.length > 0) out.result(`skipped (no ${operation}): ${skipped.join(', ')}`);
+    return report(result, out, `${operation} on ${result.succeeded + result.failed + result.skipped + result.cancelled} instances`);
+  } finally {
+    interrupt.dispose();
+  }
 }
 
 function report(result: { failed: number; skipped: number; cancelled: number; rootCauses: ReadonlyArray<{ instance: string; message: string }> } | undefined, out: Output, what: string): number {
