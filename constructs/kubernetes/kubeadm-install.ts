@@ -11,7 +11,7 @@ import { Host } from '../hosts/host';
 import { RemoteOperation } from '../hosts/operation';
 import { RemoteScript } from '../hosts/script';
 import type { K8sInstallProps } from './on-hosts';
-import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, WORKER_SCRIPT } from './on-hosts-scripts';
+import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, TOKEN_SCRIPT, WORKER_SCRIPT } from './on-hosts-scripts';
 
 /** Calico's manifest: it takes the pod CIDR from kubeadm's configuration. */
 const DEFAULT_POD_NETWORK_MANIFEST = 'https://raw.githubusercontent.com/projectcalico/calico/v3.28.1/manifests/calico.yaml';
@@ -130,9 +130,11 @@ export function installMaster(scope: Construct, id: string, host: Host, settings
 /**
  * A worker's install on `host`, and its relationship to the master: once installed it joins with
  * the master's join command (on the worker), and, with `waitReady`, the master waits until its
- * node is Ready; when the worker goes, the master drains it and deletes its node first.
+ * node is Ready; when the worker goes, the master drains it and deletes its node first. With
+ * `freshToken`, the master makes a new join command right before each worker joins (workers
+ * added by scaling, days after the install's token expired).
  */
-export function installWorker(scope: Construct, id: string, host: Host, master: RemoteScript, settings: InstallSettings, options: { waitReady?: boolean } = {}): RemoteScript {
+export function installWorker(scope: Construct, id: string, host: Host, master: RemoteScript, settings: InstallSettings, options: { waitReady?: boolean; freshToken?: boolean } = {}): RemoteScript {
   const worker = new RemoteScript(scope, id, {
     host,
     create: WORKER_SCRIPT,
@@ -151,6 +153,8 @@ export function installWorker(scope: Construct, id: string, host: Host, master: 
       }),
     },
     target: {
+      // On the master, before the worker joins: a join command with a token of its own.
+      ...(options.freshToken ? { preconfigure: RemoteOperation.script(TOKEN_SCRIPT, { env: { HOST_ROOT: settings.hostRoot }, sudo: true, secretOutputs: ['join_command', 'join_token'], timeout: 120 }) } : {}),
       // On the master, once the worker joined: wait until its node registered and is Ready.
       ...(options.waitReady ? { establish: nodesReadyOperation(Fn.sourceAttribute('node_name'), settings) } : {}),
       // On the master, when the worker goes: drain it and delete its node.

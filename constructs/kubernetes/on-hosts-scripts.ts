@@ -10,6 +10,7 @@
  * | --- | --- | --- | --- |
  * | MASTER_SCRIPT | master | create | install, `kubeadm init`, pod network; publishes endpoint, join_command, join_token, kubeconfig, node_name |
  * | WORKER_SCRIPT | each worker | create | install; publishes node_name |
+ * | TOKEN_SCRIPT | master | a worker relationship's target preconfigure (onOpenStack) | publishes a fresh join command over the master's join_command |
  * | JOIN_SCRIPT | each worker | its relationship's source establish | `kubeadm join` with the master's join_command, unless joined already |
  * | NODES_READY_SCRIPT | master | create | waits until every node registered and is Ready |
  * | DRAIN_SCRIPT | master | a worker relationship's target unlink | `kubectl drain` and `kubectl delete node` of that worker |
@@ -98,6 +99,27 @@ systemctl enable --now kubelet
 `;
 
 /**
+ * A join command with a fresh bootstrap token (valid 24 hours), through the admin kubeconfig
+ * (KUBECONFIG): leaves `$@` as kubeadm join ENDPOINT --token TOKEN --discovery-token-ca-cert-hash HASH.
+ */
+const NEW_JOIN_COMMAND = `token_errors=$(mktemp)
+if ! join_command=$(kubeadm token create --print-join-command 2>"$token_errors"); then
+  mask <"$token_errors" >&2
+  rm -f "$token_errors"
+  exit 1
+fi
+rm -f "$token_errors"
+set -f
+# Split into words on purpose: kubeadm join ENDPOINT --token TOKEN --discovery-token-ca-cert-hash HASH
+set -- $join_command
+set +f
+if [ "$#" -lt 5 ] || [ "$1 $2 $4" != "kubeadm join --token" ]; then
+  echo "kubeadm token create --print-join-command printed no join command" >&2
+  exit 1
+fi
+`;
+
+/**
  * The master: install, then `kubeadm init` (skipped when /etc/kubernetes/admin.conf exists: the
  * host is a control plane already), the pod network add-on (POD_NETWORK_MANIFEST, applied with
  * kubectl; kubectl apply converges), and a join command with a fresh token. Outputs: `endpoint`
@@ -124,22 +146,7 @@ fi
 if [ -n "$POD_NETWORK_MANIFEST" ]; then
   masked kubectl apply -f "$POD_NETWORK_MANIFEST"
 fi
-token_errors=$(mktemp)
-if ! join_command=$(kubeadm token create --print-join-command 2>"$token_errors"); then
-  mask <"$token_errors" >&2
-  rm -f "$token_errors"
-  exit 1
-fi
-rm -f "$token_errors"
-set -f
-# Split into words on purpose: kubeadm join ENDPOINT --token TOKEN --discovery-token-ca-cert-hash HASH
-set -- $join_command
-set +f
-if [ "$#" -lt 5 ] || [ "$1 $2 $4" != "kubeadm join --token" ]; then
-  echo "kubeadm token create --print-join-command printed no join command" >&2
-  exit 1
-fi
-# With a public address (a floating IP), the API server is reached there from outside the network:
+${NEW_JOIN_COMMAND}# With a public address (a floating IP), the API server is reached there from outside the network:
 # the endpoint and the published kubeconfig name it (its certificate lists it, see above).
 endpoint=$3
 if [ -n "$public_address" ]; then endpoint="$public_address:$API_SERVER_PORT"; fi
@@ -162,6 +169,18 @@ echo HYBRID_KUBECONFIG_END
 export const WORKER_SCRIPT = `${PRELUDE}${INSTALL}
 echo ::hybrid-output::
 printf 'node_name=%s\\n' "$node_name"
+`;
+
+/**
+ * On the master, right before a worker joins (its relationship's target preconfigure): a join
+ * command with a fresh token, published over the master's `join_command` and `join_token`, so a
+ * worker added after the install's token expired (24 hours) still joins.
+ */
+export const TOKEN_SCRIPT = `${PRELUDE}
+export KUBECONFIG="$root/etc/kubernetes/admin.conf"
+${NEW_JOIN_COMMAND}echo ::hybrid-output::
+printf 'join_command=%s\\n' "$*"
+printf 'join_token=%s\\n' "$5"
 `;
 
 /**

@@ -249,7 +249,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
 
   const workerServer = vm(`${id}WorkerVm`, props.workers.flavor ?? props.flavor, { groups: [apiSecurityGroup], volumeGb: props.workers.volumeGb });
   const workerHost = host(`${id}WorkerHost`, workerServer);
-  const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true });
+  const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true, freshToken: true });
   const workers = new ScalingGroup(scope, groupName(id), {
     members: [...workerServer.nodes, workerHost],
     defaultInstances: props.workers.count,

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, WORKER_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
+import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, TOKEN_SCRIPT, WORKER_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
 import { OutputReader } from '../../../lib/providers/ssh/outputs';
 import { RecordingHost, installRecordingCommands, readRecordedCommands, setCommandFailure } from '../../support/ssh/recording-commands';
 
@@ -156,6 +156,21 @@ describe('the master script', () => {
     setCommandFailure(master, 'kubeadm', { exitCode: 3, argsPrefix: 'init', stderr: 'error execution phase preflight: [preflight] Some fatal errors occurred' });
     const result = runMaster();
     expect([result.code, result.logged.includes('error execution phase preflight: [preflight] Some fatal errors occurred'), result.outputs]).toEqual([3, true, {}]);
+  });
+});
+
+describe('the token script', () => {
+  test('publishes a join command with a token of its own on every run, at the endpoint the master serves', () => {
+    const installed = runMaster();
+    const first = run(TOKEN_SCRIPT, master, { HOST_ROOT: '.' });
+    const second = run(TOKEN_SCRIPT, master, { HOST_ROOT: '.' });
+    const tokens = [installed, first, second].map((result) => result.outputs.join_token);
+    expect([new Set(tokens).size, first.outputs.join_command.split(' ').slice(0, 3), first.outputs.join_command.split(' ')[4]]).toEqual([3, ['kubeadm', 'join', '127.0.0.2:6443'], first.outputs.join_token]);
+  });
+
+  test('fails before the master is installed, with kubeadm\'s message', () => {
+    const result = run(TOKEN_SCRIPT, master, { HOST_ROOT: '.' });
+    expect([result.code, result.stderr]).toEqual([1, expect.stringContaining('failed to load admin kubeconfig')]);
   });
 });
 

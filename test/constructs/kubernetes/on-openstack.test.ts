@@ -3,7 +3,7 @@ import { HybridError } from '../../../lib/core/errors';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
 import { K8sApiAccess, K8sCluster, K8sClusterOnOpenStack, K8sClusterOnOpenStackProps, K8sConfigMap } from '../../../constructs/kubernetes';
-import { NODES_READY_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
+import { NODES_READY_SCRIPT, TOKEN_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
 import { OpenStackKeyPair, OpenStackNetwork } from '../../../constructs/openstack';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
@@ -87,6 +87,13 @@ describe('K8sCluster.onOpenStack', () => {
     const join = nodes()['cluster-worker'].relationships.find((relationship: any) => relationship.target === 'cluster-master');
     const establish = join.target_interfaces['cloudify.interfaces.relationship_lifecycle'].establish;
     expect([establish.inputs.script, establish.inputs.env.NODE_NAMES]).toEqual([NODES_READY_SCRIPT, { get_attribute: ['SOURCE', 'node_name'] }]);
+  });
+
+  test('on the master, makes a fresh join command right before each worker joins, as secret outputs', () => {
+    onOpenStack();
+    const join = nodes()['cluster-worker'].relationships.find((relationship: any) => relationship.target === 'cluster-master');
+    const preconfigure = join.target_interfaces['cloudify.interfaces.relationship_lifecycle'].preconfigure;
+    expect([preconfigure.inputs.script, preconfigure.inputs.secret_outputs]).toEqual([TOKEN_SCRIPT, ['join_command', 'join_token']]);
   });
 
   test("objects on the cluster wait for the master's node to be Ready, and not for the workers (a new worker changes nothing outside its unit)", () => {

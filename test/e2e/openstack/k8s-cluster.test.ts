@@ -197,6 +197,12 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       expect(servers.map((server: any) => server.status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE']);
     });
 
+    test('each worker joined with a token of its own, made on the master right before its join', () => {
+      const masterTokens = fs.readFileSync(path.join(vmOf('cluster-master-vm-server_0').rootDir, 'var/lib/hybrid-fake-kubeadm/tokens'), 'utf8').split('\n');
+      const used = workerVms().map((vm) => joined(vm)[0].args[3]);
+      expect([new Set(used).size, used.every((token) => masterTokens.includes(token))]).toEqual([3, true]);
+    });
+
     test('the third worker joined, and the first two did not join again', () => {
       expect(workerVms().map((vm) => joined(vm).length)).toEqual([1, 1, 1]);
     });
