@@ -8,7 +8,7 @@ import type { DeploymentModel, ModelNode, ModelOperation } from './model';
 import { maskSecrets, plan as makePlan, PlanContext } from './plan';
 import { Plan, planHasChanges } from './plan-types';
 import type { ProviderRegistry, ReadResult } from './provider';
-import { Resolver, SecretSource, environmentSecrets } from './resolve';
+import { Resolver, SecretSource, environmentSecrets, resolveInputs } from './resolve';
 import { SecretBox } from './secret-box';
 import { emptyState } from './state/records';
 import { StateWriter } from './state/state-writer';
@@ -280,8 +280,8 @@ function operationOf(node: ModelNode, fullName: string): ModelOperation | undefi
 /**
  * Runs one operation on chosen deployed instances (`hybrid execute-operation`, Cloudify's
  * execute_operation): the filters are ANDed, instances whose node lacks the operation are skipped,
- * and what the operation returns is recorded as runtime properties. The deployment's recorded
- * inputs apply.
+ * and what the operation returns is recorded as runtime properties (and the outputs evaluated
+ * again). Inputs resolve as for a deploy.
  */
 export async function executeOperation(model: DeploymentModel, params: ExecuteOperationParams, options: WorkflowOptions): Promise<ExecuteOperationResult> {
   if (typeof params.operation !== 'string' || !/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/.test(params.operation)) {
@@ -331,8 +331,12 @@ export async function executeOperation(model: DeploymentModel, params: ExecuteOp
         relationship: model.nodes.get(record.node)?.relationships.findIndex((candidate) => candidate.type === relationship.type && candidate.target === existing.instances[relationship.target]?.node) ?? -1,
       })),
     }]));
-    const context: PlanContext = { model, inputs: existing.inputs, desired, state: existing };
+    // The inputs as a deploy resolves them (secrets included), not state's masked record of them.
+    const inputs = resolveInputs(model, options.inputs ?? {}, options.secrets ?? environmentSecrets(options.environment), events.redactor);
+    const context: PlanContext = { model, inputs, desired, state: existing };
     const result = await runOperation(context, applyOptions(options, writer, box, events), { operation: params.operation, targets, byDependencyOrder: params.byDependencyOrder });
+    // Outputs read runtime properties the operation may have changed.
+    await writer.record({ kind: 'meta', outputs: evaluateOutputs(model, context, writer, box, events, options) }, false);
     return { result, skipped };
   });
 }

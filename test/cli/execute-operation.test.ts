@@ -14,6 +14,8 @@ const BLUEPRINT = [
   '        rotate: { implementation: scripts/rotate.sh, inputs: { KEEP: "3" } }',
   '  other:',
   '    type: cloudify.nodes.Root',
+  'outputs:',
+  '  rotated: { value: { get_attribute: [job, rotated] } }',
 ].join('\n');
 
 let directory: string;
@@ -36,8 +38,8 @@ const rotations = () => (fs.existsSync(path.join(directory, 'bp', 'rotations.txt
 describe('hybrid execute-operation', () => {
   test("runs the operation with its declared inputs and the kwargs, skips the node without it, and records what it published", () => {
     const result = runCli(['execute-operation', 'maintenance.rotate', '--blueprint', 'bp/blueprint.yaml', '--kwargs', '{"LABEL": "nightly"}'], directory);
-    const job = JSON.parse(runCli(['state', 'show', 'job_0', '--blueprint', 'bp/blueprint.yaml', '--json'], directory).stdout);
-    expect([result.code, rotations(), result.stdout.includes('skipped (no maintenance.rotate): other_0'), job.runtimeProperties.rotated]).toEqual([0, 'keep=3 label=nightly\n', true, 'yes']);
+    const outputs = runCli(['outputs', '--blueprint', 'bp/blueprint.yaml'], directory);
+    expect([result.code, rotations(), result.stdout.includes('skipped (no maintenance.rotate): other_0'), outputs.stdout.trim()]).toEqual([0, 'keep=3 label=nightly\n', true, 'rotated = yes']);
   });
 
   test('refuses (usage error) a kwarg that replaces a declared input unless allowed, running nothing', () => {
