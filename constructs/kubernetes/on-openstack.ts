@@ -50,6 +50,12 @@ export interface K8sClusterOnOpenStackProps extends K8sInstallProps, OpenStackCo
   readonly flavor: string | Ref;
   /** The master's flavor. @default - flavor */
   readonly masterFlavor?: string | Ref;
+  /**
+   * The master's floating IP: one the project holds already, reserved for the API server (in DNS,
+   * in firewalls). It is associated with the master and kept on destroy.
+   * @default - a new floating IP, any free address
+   */
+  readonly masterFloatingIp?: string;
   /** How many workers, within which bounds. */
   readonly workers: K8sWorkersProps;
   /**
@@ -208,7 +214,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
   const floatingIp = props.bastion === undefined;
   const apiAccess = props.apiAccess ?? (floatingIp ? K8sApiAccess.PUBLIC : K8sApiAccess.ADVERTISED);
 
-  const vm = (vmId: string, flavor: string | Ref, extra: { groups: OpenStackSecurityGroup[]; volumeGb?: number }) => new OpenStackServer(scope, vmId, {
+  const vm = (vmId: string, flavor: string | Ref, extra: { groups: OpenStackSecurityGroup[]; volumeGb?: number; floatingIpAddress?: string }) => new OpenStackServer(scope, vmId, {
     ...connection,
     network: props.network,
     image: props.image,
@@ -216,6 +222,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
     keyPair,
     securityGroups: [...baseGroups, ...extra.groups],
     floatingIp,
+    ...(extra.floatingIpAddress !== undefined ? { floatingIpAddress: extra.floatingIpAddress } : {}),
     volumes: extra.volumeGb ? [{ sizeGb: extra.volumeGb }] : [],
     ...(props.userData !== undefined ? { userData: props.userData } : {}),
   });
@@ -239,7 +246,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
     return vmHost;
   };
 
-  const masterServer = vm(`${id}MasterVm`, props.masterFlavor ?? props.flavor, { groups: [apiSecurityGroup] });
+  const masterServer = vm(`${id}MasterVm`, props.masterFlavor ?? props.flavor, { groups: [apiSecurityGroup], floatingIpAddress: props.masterFloatingIp });
   const masterHost = host(`${id}MasterHost`, masterServer);
   const master = installMaster(scope, `${id}Master`, masterHost, settings, {
     advertiseAddress: masterServer.privateIp,
@@ -300,6 +307,10 @@ function checkProps(fail: Fail, props: K8sClusterOnOpenStackProps): InstallSetti
   if (props.bastion !== undefined && props.apiAccess === K8sApiAccess.PUBLIC) {
     throw fail('apiAccess PUBLIC needs the master\'s floating IP, which VMs reached through a bastion do not get; use K8sApiAccess.ADVERTISED');
   }
+  if (props.masterFloatingIp !== undefined && (typeof props.masterFloatingIp !== 'string' || !/^[0-9a-fA-F.:]+$/.test(props.masterFloatingIp))) {
+    throw fail(`masterFloatingIp must be an IP address of the external network, got ${describeValue(props.masterFloatingIp)}`);
+  }
+  if (props.masterFloatingIp !== undefined && props.bastion !== undefined) throw fail('masterFloatingIp needs floating IPs, which VMs reached through a bastion do not get');
   if (props.apiAllowedFrom !== undefined && props.apiAllowedFrom !== '' && (typeof props.apiAllowedFrom !== 'string' || !/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(props.apiAllowedFrom))) {
     throw fail(`apiAllowedFrom must be a CIDR such as 203.0.113.0/24, or '' for the cluster only, got ${describeValue(props.apiAllowedFrom)}`);
   }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
-import { OpenStackConnectionProps, applyConnection } from './connection';
+import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
 import { OpenStackKeyPair } from './keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from './network';
 import { OpenStackSecurityGroup } from './security-group';
@@ -38,6 +38,13 @@ export interface OpenStackServerProps extends OpenStackConnectionProps {
   readonly floatingIp?: boolean;
   /** The external network the floating IP comes from. @default - the network's external network */
   readonly floatingNetwork?: string;
+  /**
+   * A floating IP the project holds already (allocated beforehand and reserved, e.g. in DNS):
+   * associated with the server's port, and on destroy disassociated but kept. (Choosing the
+   * address of a new floating IP is an admin right in OpenStack's default policy.)
+   * @default - a new floating IP, any free address
+   */
+  readonly floatingIpAddress?: string;
   /** Volumes attached to the server. @default - none */
   readonly volumes?: OpenStackServerVolume[];
   /** User data (cloud-init) as text. @default - none */
@@ -94,6 +101,8 @@ export class OpenStackServer extends Construct {
     if (props.floatingIp && !floatingNetwork) {
       throw fail(this, 'floatingIp needs an external network: the network has none, so give floatingNetwork');
     }
+    checkIp(this, 'floatingIpAddress', props.floatingIpAddress);
+    if (props.floatingIpAddress !== undefined && !props.floatingIp) throw fail(this, 'floatingIpAddress needs floatingIp: true');
     checkString(this, 'userData', props.userData, { optional: true });
     checkStringMap(this, 'metadata', props.metadata);
     for (const name of ['serverGroup', 'availabilityZone', 'name', 'floatingNetwork'] as const) checkString(this, name, props[name], { optional: true, nonEmpty: true });
@@ -122,6 +131,7 @@ export class OpenStackServer extends Construct {
       applyConnection(floatingIp, connection);
       floatingIp.setProperty('floating_network', floatingNetwork);
       floatingIp.setProperty('port_id', this.portNode.attr('id'));
+      if (props.floatingIpAddress !== undefined) asLookup(floatingIp, props.floatingIpAddress);
       // Neutron refuses a floating IP for a port whose subnet has no router to the external network yet.
       if (props.network.routingNode) floatingIp.dependsOn(props.network.routingNode);
       this.floatingIpNode = floatingIp;

@@ -102,6 +102,12 @@ describe('K8sCluster.onOpenStack', () => {
     expect(nodes().settings.relationships.map((relationship: any) => relationship.target).sort()).toEqual(['cluster-master', 'cluster-master-ready']);
   });
 
+  test("uses the project's reserved floating IP for the master, and new ones for the workers", () => {
+    onOpenStack({ masterFloatingIp: '203.0.113.10' });
+    const lookup = (node: string) => [nodes()[node].properties.use_external_resource, nodes()[node].properties.resource_id];
+    expect([lookup('cluster-master-vm-floating-ip'), lookup('cluster-worker-vm-floating-ip')]).toEqual([[true, '203.0.113.10'], [undefined, undefined]]);
+  });
+
   test('opens the API server port to the cluster and to apiAllowedFrom', () => {
     onOpenStack({ apiAllowedFrom: '203.0.113.0/24' });
     expect(nodes()['cluster-api-security-group'].properties.rules.map((rule: any) => [rule.port_range_min, rule.remote_ip_prefix ?? 'same group'])).toEqual([[6443, 'same group'], [6443, '203.0.113.0/24']]);
@@ -130,6 +136,10 @@ describe('K8sCluster.onOpenStack', () => {
   });
 
   describe('refuses', () => {
+    test('a master floating IP that is no IP address', () => {
+      expect(invalidPropsMessage(() => onOpenStack({ masterFloatingIp: 'api.example.com' }))).toMatch(/masterFloatingIp must be an IP address of the external network, got "api.example.com"/);
+    });
+
     test('a count outside min and max', () => {
       expect(invalidPropsMessage(() => onOpenStack({ workers: { count: 6, max: 5 } }))).toMatch(/^demo\/Cluster: workers.count must lie within workers.min and workers.max, got count 6, min 1, max 5/);
     });

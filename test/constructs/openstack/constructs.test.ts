@@ -138,6 +138,12 @@ describe('OpenStackServer', () => {
       .toMatch(/^demo\/Web: floatingIp needs an external network/);
   });
 
+  test('fails if a floating IP address is given without floatingIp', () => {
+    const network = new OpenStackNetwork(stack, 'Net');
+    expect(errorOf(() => new OpenStackServer(stack, 'Web', { network, image: 'cirros', flavor: 'm1.tiny', floatingIpAddress: '203.0.113.9' })).message)
+      .toMatch(/^demo\/Web: floatingIpAddress needs floatingIp: true/);
+  });
+
   test('fails if network is not a network construct', () => {
     expect(errorOf(() => new OpenStackServer(stack, 'Web', { network: { networkId: 'abc' } as any, image: 'cirros', flavor: 'm1.tiny' })).message)
       .toContain('network must be an OpenStackNetwork or OpenStackNetwork.fromName/fromId(...)');

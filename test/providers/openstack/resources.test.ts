@@ -106,6 +106,12 @@ describeWithOpenStack('OpenStack resources on a real cloud', () => {
     expect([found.port_id, found.fixed_ip_address, found.floating_ip_address]).toEqual([port.runtime.id, '10.20.0.110', floatingIp.runtime.floating_ip_address]);
   });
 
+  test("a floating IP the project holds already is refused while it is on another port, naming the port", async () => {
+    const held = driver.instance('held-fip_0');
+    const lookup = { floating_network: EXTERNAL_NETWORK, use_external_resource: true, resource_id: floatingIp.runtime.floating_ip_address, port_id: 'another-port' };
+    await expect(driver.call('floating_ip', 'create', held, lookup)).rejects.toThrow(`floating IP ${floatingIp.runtime.floating_ip_address} is associated with another port (${port.runtime.id}); disassociate it first or use another address`);
+  });
+
   test('a volume becomes available, and an attachment puts it in use on the server', async () => {
     await driver.call('volume', 'create', volume, { size: 1 });
     await driver.call('volume_attachment', 'create', attachment, { server_id: server.runtime.id, volume_id: volume.runtime.id });

@@ -30,6 +30,10 @@ export interface FaultProxyOptions {
   mode?: 'tcp' | 'tls';
   /** Needed in 'tls' mode. */
   tls?: FaultProxyTlsOptions;
+  /** The loopback address to listen on; in 'tls' mode the certificate names it too. @default '127.0.0.1' */
+  address?: string;
+  /** The port to listen on. @default - a free one */
+  port?: number;
 }
 
 export interface InjectedResponseRule {
@@ -89,6 +93,8 @@ export class FaultProxy {
   private upstreamAgent: https.Agent | undefined;
 
   constructor(private readonly options: FaultProxyOptions) {
+    if (options.address !== undefined && !/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(options.address)) throw new Error(`the fault proxy listens on loopback addresses only, got ${options.address}`);
+    this.listenPort = options.port ?? 0;
     this.target = new URL(options.target);
     this.mode = options.mode ?? 'tcp';
     if (this.mode === 'tls' && !options.tls) throw new Error("The fault proxy's 'tls' mode needs the tls options (see tlsProxyOptionsFor)");
@@ -98,9 +104,14 @@ export class FaultProxy {
     return this.listenPort;
   }
 
-  /** https://127.0.0.1:<port>: use it as the server in place of the API server's URL. */
+  /** https://<address>:<port>: use it as the server in place of the API server's URL. */
   get url(): string {
-    return `https://127.0.0.1:${this.listenPort}`;
+    return `https://${this.address}:${this.listenPort}`;
+  }
+
+  /** The address it listens on. */
+  get address(): string {
+    return this.options.address ?? '127.0.0.1';
   }
 
   /** Connections currently open from clients. */
@@ -141,7 +152,7 @@ export class FaultProxy {
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.listenPort, '127.0.0.1', () => {
+      server.listen(this.listenPort, this.address, () => {
         server.off('error', reject);
         resolve();
       });
@@ -207,7 +218,7 @@ export class FaultProxy {
     if (!this.tlsMaterial) {
       const dir = path.join(tls.workDir, 'fault-proxy-pki');
       fs.mkdirSync(dir, { recursive: true });
-      const { cert, key } = await signCertificate(dir, tls.caCertPath, tls.caKeyPath, 'fault-proxy', '/CN=hybrid-test-fault-proxy', ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth']);
+      const { cert, key } = await signCertificate(dir, tls.caCertPath, tls.caKeyPath, 'fault-proxy', '/CN=hybrid-test-fault-proxy', [`subjectAltName=IP:127.0.0.1,DNS:localhost${this.address === '127.0.0.1' ? '' : `,IP:${this.address}`}`, 'extendedKeyUsage=serverAuth']);
       this.tlsMaterial = { key: fs.readFileSync(key), cert: fs.readFileSync(cert) };
       this.upstreamAgent = new https.Agent({
         keepAlive: true,

@@ -37,6 +37,13 @@ export interface Kind<R extends { id: string }> {
   /** How the resource differs from the properties; empty when in sync. */
   drift(resource: R, context: OperationContext, client: OpenStackClient): Promise<string[]> | string[];
   update?(client: OpenStackClient, context: OperationContext, resource: R): Promise<R>;
+  /**
+   * An existing resource this stack uses (`use_external_resource`) but may connect: a reserved
+   * floating IP is associated with the stack's port. Returns the resource as connected.
+   */
+  useExternal?(client: OpenStackClient, context: OperationContext, found: R): Promise<R>;
+  /** Undoes useExternal when the stack lets go of the existing resource (which stays). */
+  releaseExternal?(client: OpenStackClient, context: OperationContext, found: R): Promise<void>;
   /** Deletes and waits until it is gone. */
   remove(client: OpenStackClient, context: OperationContext, resource: R): Promise<void>;
   /** The resource a lookup with an empty resource_id means, when the kind has such a default. */
@@ -93,7 +100,8 @@ export function operationsOf<R extends { id: string }>(kind: Kind<R>, clientFor:
 
   const create = guarded((context) => `creating ${label(context)}`, async (context, client): Promise<OperationResult> => {
     if (isExternal(context)) {
-      const found = await lookup(kind, client, str(context, 'resource_id'), context);
+      let found = await lookup(kind, client, str(context, 'resource_id'), context);
+      if (kind.useExternal) found = await kind.useExternal(client, context, found);
       context.log('info', `using the existing ${kind.label} ${found.id}`);
       return result(kind, { ...(await kind.runtime(found, context, client)), external: true });
     }
@@ -137,6 +145,11 @@ export function operationsOf<R extends { id: string }>(kind: Kind<R>, clientFor:
 
   const remove = guarded((context) => `deleting ${label(context)}`, async (context, client): Promise<OperationResult> => {
     if (isExternal(context)) {
+      if (kind.releaseExternal) {
+        const id = context.instance.runtimeProperties.id;
+        const found = id ? await kind.get(client, id, context) : undefined;
+        if (found) await kind.releaseExternal(client, context, found);
+      }
       context.log('info', `left the existing ${kind.label} ${str(context, 'resource_id')} in place (not managed by this stack)`);
       return { removeRuntimeProperties: [...kind.runtimeNames, 'external'] };
     }

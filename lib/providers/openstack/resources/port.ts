@@ -109,4 +109,16 @@ export const floatingIpKind: Kind<NeutronResource> = {
     return neutronUpdate(client, 'floatingips', 'floatingip', ip.id, { port_id: port, ...(port && fixed ? { fixed_ip_address: fixed } : {}) }, context.signal);
   },
   remove: (client, context, ip) => neutronDelete(client, 'floatingips', 'floatingip', ip.id, context),
+  // A floating IP the project holds already: associated with this stack's port, and on delete
+  // disassociated (if still on that port) but kept.
+  useExternal: async (client, context, ip) => {
+    const port = str(context, 'port_id');
+    if (!port || ip.port_id === port) return ip;
+    if (ip.port_id) throw new NonRecoverableError(`floating IP ${ip.floating_ip_address} is associated with another port (${ip.port_id}); disassociate it first or use another address`);
+    return neutronUpdate(client, 'floatingips', 'floatingip', ip.id, { port_id: port }, context.signal);
+  },
+  releaseExternal: async (client, context, ip) => {
+    const port = str(context, 'port_id');
+    if (port && ip.port_id === port) await neutronUpdate(client, 'floatingips', 'floatingip', ip.id, { port_id: null }, context.signal);
+  },
 };
