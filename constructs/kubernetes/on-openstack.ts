@@ -242,7 +242,8 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
       maxRetries: Math.ceil((props.bootTimeout ?? 600) / retryInterval),
       retryInterval,
     });
-    vmHost.dependsOn(server.serverNode);
+    // The login lives on the VM: healing (replacing) a VM reinstalls its host and what runs there.
+    vmHost.containedIn(server.serverNode);
     return vmHost;
   };
 
@@ -258,7 +259,8 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
   const workerHost = host(`${id}WorkerHost`, workerServer);
   const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true, freshToken: true });
   const workers = new ScalingGroup(scope, groupName(id), {
-    members: [...workerServer.nodes, workerHost],
+    // The host and the install are contained in the server, so they scale with it.
+    members: workerServer.nodes,
     defaultInstances: props.workers.count,
     minInstances: props.workers.min ?? 1,
     maxInstances: props.workers.max ?? -1,

@@ -13,15 +13,21 @@ describe('samples/k8s-on-openstack', () => {
     expect(blueprintProblems(stack)).toEqual([]);
   });
 
-  test("a worker unit is the worker VM's port, server, floating IP, volume and its attachment, and the SSH host", () => {
+  test("a worker unit is the worker VM's port, server, floating IP, volume and its attachment (and what the server contains)", () => {
     expect(groups['cluster-workers'].members).toEqual([
-      'cluster-worker-host', 'cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server', 'cluster-worker-vm-volume-attachment0', 'cluster-worker-vm-volume0',
+      'cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server', 'cluster-worker-vm-volume-attachment0', 'cluster-worker-vm-volume0',
     ]);
   });
 
   test('the workers scale from 1 to 10 and start at 2', () => {
     expect(Object.values(policies).map((policy) => [policy.targets, policy.properties])).toEqual([
       [['cluster-workers'], { default_instances: 2, min_instances: 1, max_instances: 10 }],
+    ]);
+  });
+
+  test("the worker's SSH host is contained in the worker's server, so it scales with the unit", () => {
+    expect(stack.blueprint.node_templates['cluster-worker-host'].relationships!.filter((relationship: any) => relationship.type === 'cloudify.relationships.contained_in')).toEqual([
+      { type: 'cloudify.relationships.contained_in', target: 'cluster-worker-vm-server' },
     ]);
   });
 

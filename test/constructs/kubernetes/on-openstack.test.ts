@@ -53,7 +53,7 @@ describe('K8sCluster.onOpenStack', () => {
 
   test('a worker unit without volumeGb has no volume', () => {
     onOpenStack();
-    expect((blueprint().groups as any)['cluster-workers'].members).toEqual(['cluster-worker-host', 'cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server']);
+    expect((blueprint().groups as any)['cluster-workers'].members).toEqual(['cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server']);
   });
 
   test('generates a key pair and logs in with its private key, trusting each VM key on first use', () => {
@@ -69,9 +69,9 @@ describe('K8sCluster.onOpenStack', () => {
     expect(nodes()['cluster-worker-host'].interfaces['cloudify.interfaces.lifecycle'].create).toEqual({ implementation: 'hybrid.ssh.host.create', max_retries: 24, retry_interval: 5 });
   });
 
-  test('logs in to a VM only once its server exists', () => {
+  test("the VM's host is contained in its server: it comes after the server, scales with it, and a healed server reinstalls it", () => {
     onOpenStack();
-    expect(nodes()['cluster-worker-host'].relationships).toContainEqual({ type: 'cloudify.relationships.depends_on', target: 'cluster-worker-vm-server' });
+    expect(nodes()['cluster-worker-host'].relationships).toContainEqual({ type: 'cloudify.relationships.contained_in', target: 'cluster-worker-vm-server' });
   });
 
   test("installs the master advertising its private address, with its floating IP as the public endpoint", () => {

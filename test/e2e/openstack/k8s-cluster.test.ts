@@ -247,6 +247,44 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
     });
   });
 
+  describe('healing a worker VM', () => {
+    let before: { serverId: string; vm: SimulatedVm; drains: number; port: string; floatingIp: string };
+    const masterDrainsOf = (name: string) => calls(vmOf('cluster-master-vm-server_0'), (call) => call.command === 'kubectl' && call.args[0] === 'drain' && call.args[1] === name).length;
+
+    beforeAll(async () => {
+      const vm = vmOf('cluster-worker-vm-server_1');
+      before = {
+        serverId: runtime('cluster-worker-vm-server_1').id, vm, drains: masterDrainsOf(novaHostname(vm.name)),
+        port: runtime('cluster-worker-vm-port_1').id, floatingIp: runtime('cluster-worker-vm-floating-ip_1').floating_ip_address,
+      };
+    });
+
+    test('heal succeeds', async () => {
+      const result = await cli('heal', ['heal', 'cluster-worker-vm-server_1', '--yes']);
+      await loadState();
+      expect({ code: result.code, output: result.code === 0 ? '' : transcripts.heal }).toEqual({ code: 0, output: '' });
+    }, 900_000);
+
+    test('the worker has a new server on the same port, reached at the same floating IP', async () => {
+      const server = (await openstack.get('compute', `/servers/${runtime('cluster-worker-vm-server_1').id}`)).body.server;
+      const ports = await openstack.list('network', '/v2.0/ports', 'ports', { query: { device_id: server.id } });
+      expect([server.id !== before.serverId, server.status, ports.map((port: any) => port.id), vmOf('cluster-worker-vm-server_1').address]).toEqual([true, 'ACTIVE', [before.port], before.floatingIp]);
+    });
+
+    test("the old worker's node was drained, and the new VM joined once", () => {
+      expect([masterDrainsOf(novaHostname(before.vm.name)) - before.drains, joined(vmOf('cluster-worker-vm-server_1')).length]).toEqual([1, 1]);
+    });
+
+    test("the worker's volume is attached to the new server", async () => {
+      const volume = (await openstack.get('block-storage', `/volumes/${runtime('cluster-worker-vm-volume0_1').id}`)).body.volume;
+      expect([volume.status, volume.attachments.map((attachment: any) => attachment.server_id)]).toEqual(['in-use', [runtime('cluster-worker-vm-server_1').id]]);
+    });
+
+    test('diff after the heal shows no changes', async () => {
+      expect((await cli('diff-after-heal', ['diff', '--detailed-exitcode'])).code).toBe(0);
+    }, 300_000);
+  });
+
   describe('secrets', () => {
     const privateKeys = () => [...readTree(path.join(directory, '.hybrid')).values()].some((content) => content.includes('BEGIN OPENSSH PRIVATE KEY'));
 
