@@ -109,6 +109,17 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       expect({ code: result.code, output: result.code === 0 ? '' : transcripts.deploy }).toEqual({ code: 0, output: '' });
     }, 900_000);
 
+    test("made the sample's subnet on its network, a router with its gateway on public and an interface on the subnet, and every VM's port on that network", async () => {
+      const subnet = (await openstack.get('network', `/v2.0/subnets/${runtime('network-subnet_0').id}`)).body.subnet;
+      const router = (await openstack.get('network', `/v2.0/routers/${runtime('network-router_0').id}`)).body.router;
+      const publicId = (await openstack.get('network', '/v2.0/networks', { query: { name: 'public' } })).body.networks[0].id;
+      const interfaces = await openstack.list('network', '/v2.0/ports', 'ports', { query: { device_id: router.id, device_owner: 'network:router_interface' } });
+      const vmPorts = await Promise.all(['cluster-master-vm-port_0', ...instancesOf('cluster-worker-vm-port')].map(async (instance) => (await openstack.get('network', `/v2.0/ports/${runtime(instance).id}`)).body.port.network_id));
+      expect([subnet.network_id, subnet.cidr, router.external_gateway_info.network_id, interfaces.map((port: any) => port.fixed_ips[0].subnet_id), [...new Set(vmPorts)]]).toEqual([
+        runtime('network-network_0').id, '10.20.0.0/24', publicId, [subnet.id], [runtime('network-network_0').id],
+      ]);
+    });
+
     test('made one master and two worker servers, ACTIVE, each on its own port with the key pair', async () => {
       const servers = await Promise.all(['cluster-master-vm-server_0', ...instancesOf('cluster-worker-vm-server')].map(async (instance) => (await openstack.get('compute', `/servers/${runtime(instance).id}`)).body.server));
       const ports = await Promise.all(servers.map(async (server: any) => (await openstack.list('network', '/v2.0/ports', 'ports', { query: { device_id: server.id } })).length));
