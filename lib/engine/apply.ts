@@ -1,9 +1,10 @@
 import { ErrorCode, HybridError } from '../core/errors';
+import { RELATIONSHIP_LIFECYCLE } from '../core/types';
 import type { EventBus } from './events';
 import { containsUnknown, evaluate } from './functions';
 import { runGraph, Task, TaskOutcome } from './executor';
 import type { DesiredInstance } from './instances';
-import type { DeploymentModel, ModelNode, ModelOperation, ModelRelationship } from './model';
+import { DeploymentModel, ModelNode, ModelOperation, ModelRelationship, operationFullName } from './model';
 import { PlanContext, dependentsIndex, maskSecrets } from './plan';
 import type { Plan, PlanStep } from './plan-types';
 import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError, sleep } from './provider';
@@ -47,8 +48,6 @@ export interface ApplyResult {
 }
 
 const STATUS_ORDER: InstanceStatus[] = ['uninitialized', 'creating', 'created', 'configuring', 'configured', 'starting', 'started'];
-const LIFECYCLE = 'cloudify.interfaces.lifecycle';
-const RELATIONSHIP_LIFECYCLE = 'cloudify.interfaces.relationship_lifecycle';
 
 function statusIndex(status: InstanceStatus): number {
   const index = STATUS_ORDER.indexOf(status);
@@ -90,25 +89,39 @@ export async function applyPlan(plan: Plan, context: PlanContext, options: Apply
   const outcomes = await runGraph(tasks, {
     concurrency: options.concurrency ?? 10,
     signal: options.signal,
-    onStart: (id) => options.events.emit({ type: 'step-started', instance: id.slice(id.indexOf(':') + 1), action: id.slice(0, id.indexOf(':')) }),
+    onStart: (id) => options.events.emit({ type: 'step-started', ...taskParts(id) }),
     onFinish: (outcome) => runner.report(outcome),
   });
   // Each failed instance keeps its last failure, masked, for `hybrid state`; a later success clears it.
   for (const outcome of outcomes.values()) {
     if (outcome.status !== 'failed') continue;
-    const record = options.writer.instance(outcome.id.slice(outcome.id.indexOf(':') + 1));
-    const error = outcome.error as any;
-    if (record) await options.writer.record({ kind: 'instance', record: { ...record, error: options.events.redactor.text(error?.message ?? String(error)) } }, false);
+    const record = options.writer.instance(taskParts(outcome.id).instance);
+    if (record) await options.writer.record({ kind: 'instance', record: { ...record, error: failureText(outcome.error, options) } }, false);
   }
   await options.writer.flush();
+  return summarize(outcomes, options, started);
+}
+
+/** `<action>:<instance id>`, the id of every task of a run, taken apart. */
+function taskParts(id: string): { action: string; instance: string } {
+  const colon = id.indexOf(':');
+  return { action: id.slice(0, colon), instance: id.slice(colon + 1) };
+}
+
+/** A failure's message as state, events and errors show it: secrets masked. */
+function failureText(error: unknown, options: ApplyOptions): string {
+  return options.events.redactor.text((error as any)?.message ?? String(error));
+}
+
+/** The counts and root causes of a finished run, announced with `run-finished`. */
+function summarize(outcomes: ReadonlyMap<string, TaskOutcome>, options: ApplyOptions, started: number): ApplyResult {
   const counts = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
   const rootCauses: RootCause[] = [];
   for (const outcome of outcomes.values()) {
     counts[outcome.status]++;
     if (outcome.status === 'failed') {
-      const [action, instance] = [outcome.id.slice(0, outcome.id.indexOf(':')), outcome.id.slice(outcome.id.indexOf(':') + 1)];
       const error = outcome.error as any;
-      rootCauses.push({ instance, action, message: options.events.redactor.text(error?.message ?? String(error)), ...(HybridError.isHybridError(error) ? { code: error.code } : {}) });
+      rootCauses.push({ ...taskParts(outcome.id), message: failureText(error, options), ...(HybridError.isHybridError(error) ? { code: error.code } : {}) });
     }
   }
   rootCauses.sort((a, b) => (a.instance < b.instance ? -1 : 1));
@@ -117,12 +130,17 @@ export async function applyPlan(plan: Plan, context: PlanContext, options: Apply
   return { ...counts, rootCauses, durationMs };
 }
 
+/** The plan of a run that only reads or runs one operation: no steps. */
+function noSteps(stack: string): Plan {
+  return { version: 1, stack, workflow: 'install', serial: 0, blueprintDigest: '', steps: [], summary: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {} };
+}
+
 /**
  * Asks providers about every started instance whose node can be read (check_drift): does it
  * still exist, and has it drifted from what hybrid applied. Reads run concurrently.
  */
 export async function readInstances(context: PlanContext, options: ApplyOptions, only?: ReadonlySet<string>): Promise<Map<string, ReadResult>> {
-  const runner = new InstanceRunner({ version: 1, stack: context.model.stack, workflow: 'install', serial: 0, blueprintDigest: '', steps: [], summary: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {} }, context, options);
+  const runner = new InstanceRunner(noSteps(context.model.stack), context, options);
   const found = new Map<string, ReadResult>();
   const tasks: Task[] = [];
   for (const record of Object.values(options.writer.snapshot().instances)) {
@@ -152,7 +170,7 @@ export interface ExecuteRequest {
 /** Runs an operation on recorded instances (`hybrid execute-operation`), concurrently or in dependency order. */
 export async function executeOperation(context: PlanContext, options: ApplyOptions, request: ExecuteRequest): Promise<ApplyResult> {
   const started = Date.now();
-  const runner = new InstanceRunner({ version: 1, stack: context.model.stack, workflow: 'install', serial: 0, blueprintDigest: '', steps: [], summary: { create: 0, update: 0, replace: 0, delete: 0, same: 0 }, outputs: {} }, context, options);
+  const runner = new InstanceRunner(noSteps(context.model.stack), context, options);
   const chosen = new Set(request.targets.map((target) => target.instance));
   const action = request.operation.slice(request.operation.lastIndexOf('.') + 1);
   const tasks: Task[] = request.targets.map(({ instance, operation }) => {
@@ -163,23 +181,11 @@ export async function executeOperation(context: PlanContext, options: ApplyOptio
   const outcomes = await runGraph(tasks, {
     concurrency: options.concurrency ?? 10,
     signal: options.signal,
-    onStart: (id) => options.events.emit({ type: 'step-started', instance: id.slice(id.indexOf(':') + 1), action }),
+    onStart: (id) => options.events.emit({ type: 'step-started', ...taskParts(id) }),
     onFinish: (outcome) => runner.report(outcome),
   });
   await options.writer.flush();
-  const counts = { succeeded: 0, failed: 0, skipped: 0, cancelled: 0 };
-  const rootCauses: RootCause[] = [];
-  for (const outcome of outcomes.values()) {
-    counts[outcome.status]++;
-    if (outcome.status === 'failed') {
-      const error = outcome.error as any;
-      rootCauses.push({ instance: outcome.id.slice(outcome.id.indexOf(':') + 1), action, message: options.events.redactor.text(error?.message ?? String(error)), ...(HybridError.isHybridError(error) ? { code: error.code } : {}) });
-    }
-  }
-  rootCauses.sort((a, b) => (a.instance < b.instance ? -1 : 1));
-  const durationMs = Date.now() - started;
-  options.events.emit({ type: 'run-finished', succeeded: counts.succeeded, failed: counts.failed, skipped: counts.skipped + counts.cancelled, durationMs });
-  return { ...counts, rootCauses, durationMs };
+  return summarize(outcomes, options, started);
 }
 
 class InstanceRunner {
@@ -240,16 +246,14 @@ class InstanceRunner {
   }
 
   public report(outcome: TaskOutcome): void {
-    const separator = outcome.id.indexOf(':');
-    const action = outcome.id.slice(0, separator);
-    const instance = outcome.id.slice(separator + 1);
+    const { action, instance } = taskParts(outcome.id);
     const events = this.options.events;
     if (outcome.status === 'succeeded') events.emit({ type: 'step-finished', instance, action, durationMs: outcome.durationMs });
     else if (outcome.status === 'failed') {
       const error = outcome.error as Error;
       events.emit({ type: 'step-failed', instance, action, error: error?.message ?? String(error), durationMs: outcome.durationMs });
     } else {
-      const cause = outcome.rootCause ? outcome.rootCause.slice(outcome.rootCause.indexOf(':') + 1) : undefined;
+      const cause = outcome.rootCause ? taskParts(outcome.rootCause).instance : undefined;
       events.emit({ type: 'step-skipped', instance, action, because: outcome.status === 'cancelled' ? 'interrupted' : `${cause} failed` });
     }
   }
@@ -589,9 +593,7 @@ class InstanceRunner {
     const placement = relationship ? { source: relationship.sourceId, target: relationship.targetId } : { self: record.id };
     const inputs = operation.inputs ? evaluate(operation.inputs, resolver.context(`${record.id}.${operationName}.inputs`, placement)) : {};
     if (containsUnknown(inputs)) throw new HybridError(ErrorCode.DanglingRef, `${record.id}: inputs of ${operationName} refer to attributes that are not known`);
-    const fullName = relationship
-      ? `${RELATIONSHIP_LIFECYCLE}.${operationName}`
-      : operationName === 'check_status' ? 'cloudify.interfaces.validation.check_status' : operationName.includes('.') ? operationName : `${LIFECYCLE}.${operationName}`;
+    const fullName = relationship ? `${RELATIONSHIP_LIFECYCLE}.${operationName}` : operationFullName(operationName);
     const timeoutMs = operation.timeout !== undefined ? operation.timeout * 1000 : this.options.defaultTimeoutMs ?? 600_000;
     const explicitRetries = operation.max_retries !== undefined;
     const maxRetries = explicitRetries ? operation.max_retries! : this.options.defaultRetries ?? 3;

@@ -53,6 +53,22 @@ export interface ModelGroup {
   readonly max: number;
 }
 
+/**
+ * The full name of an operation a ModelNode holds: lifecycle operations and `check_status` are
+ * held by short name, the other interfaces' by full name already.
+ */
+export function operationFullName(name: string): string {
+  if (name === 'check_status') return `${VALIDATION}.check_status`;
+  return name.includes('.') ? name : `${LIFECYCLE}.${name}`;
+}
+
+/** The operation a node defines under a full name (`cloudify.interfaces.lifecycle.start`, `maintenance.rotate_logs`), if any. */
+export function nodeOperation(node: ModelNode, fullName: string): ModelOperation | undefined {
+  if (fullName.startsWith(`${LIFECYCLE}.`)) return node.operations[fullName.slice(LIFECYCLE.length + 1)];
+  if (fullName === `${VALIDATION}.check_status`) return node.operations.check_status;
+  return node.otherOperations?.[fullName];
+}
+
 /** A blueprint with its types resolved: what the planner works from. */
 export interface DeploymentModel {
   readonly stack: string;

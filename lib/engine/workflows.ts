@@ -4,7 +4,7 @@ import { ApplyResult, applyPlan, executeOperation as runOperation, readInstances
 import type { DesiredInstance } from './instances';
 import { EventBus } from './events';
 import { evaluate } from './functions';
-import type { DeploymentModel, ModelNode, ModelOperation } from './model';
+import { DeploymentModel, ModelOperation, nodeOperation } from './model';
 import { maskSecrets, plan as makePlan, PlanContext } from './plan';
 import { Plan, planHasChanges } from './plan-types';
 import type { ProviderRegistry, ReadResult } from './provider';
@@ -269,14 +269,6 @@ export interface ExecuteOperationResult {
   readonly skipped: ReadonlyArray<string>;
 }
 
-/** The operation a node defines under a full name, if any. */
-function operationOf(node: ModelNode, fullName: string): ModelOperation | undefined {
-  const lifecycle = 'cloudify.interfaces.lifecycle.';
-  if (fullName.startsWith(lifecycle)) return node.operations[fullName.slice(lifecycle.length)];
-  if (fullName === 'cloudify.interfaces.validation.check_status') return node.operations.check_status;
-  return node.otherOperations?.[fullName];
-}
-
 /**
  * Runs one operation on chosen deployed instances (`hybrid execute-operation`, Cloudify's
  * execute_operation): the filters are ANDed, instances whose node lacks the operation are skipped,
@@ -305,7 +297,7 @@ export async function executeOperation(model: DeploymentModel, params: ExecuteOp
     const skipped: string[] = [];
     for (const record of records) {
       const node = model.nodes.get(record.node);
-      const operation = node ? operationOf(node, params.operation) : undefined;
+      const operation = node ? nodeOperation(node, params.operation) : undefined;
       if (!operation) {
         skipped.push(record.id);
         continue;
@@ -318,7 +310,7 @@ export async function executeOperation(model: DeploymentModel, params: ExecuteOp
       targets.push({ instance: record.id, operation: { ...operation, inputs: { ...(operation.inputs ?? {}), ...kwargs } } });
     }
     if (targets.length === 0) {
-      const having = [...model.nodes.values()].filter((node) => operationOf(node, params.operation)).map((node) => node.name).sort();
+      const having = [...model.nodes.values()].filter((node) => nodeOperation(node, params.operation)).map((node) => node.name).sort();
       throw new HybridError(
         ErrorCode.UsageError,
         `no chosen instance's node has the operation ${params.operation}${having.length ? ` (nodes that have it: ${having.join(', ')})` : '; no node of this stack defines it'}`,
