@@ -1,10 +1,10 @@
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { Input, Secret } from '../../../lib/core/inputs';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth, HostKey, Sudo } from '../../../constructs/hosts';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
+import { invalidPropsMessage } from '../../support/errors';
 
 let stack: Stack;
 
@@ -18,16 +18,6 @@ afterEach(() => {
 
 const blueprint = () => synthesizeStack(stack).blueprint;
 const FINGERPRINT = 'SHA256:' + 'A'.repeat(43);
-
-function invalidPropsMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error) && error.code === 'InvalidProps') return error.message;
-    throw error;
-  }
-  throw new Error('expected an InvalidProps error');
-}
 
 test('a Host synthesizes to a hybrid.nodes.ssh.Host with its connection properties', () => {
   new Host(stack, 'Web', { address: '10.0.0.5', port: 2222, user: 'deploy', auth: HostAuth.keyFile('~/.ssh/id_ed25519'), hostKey: HostKey.fingerprint(FINGERPRINT) });

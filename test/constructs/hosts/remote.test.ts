@@ -2,13 +2,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { Secret } from '../../../lib/core/inputs';
 import { Fn } from '../../../lib/core/refs';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth, RemoteCommand, RemoteFile, RemoteOperation, RemoteScript } from '../../../constructs/hosts';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
+import { invalidPropsMessage } from '../../support/errors';
 
 let stack: Stack;
 let host: Host;
@@ -23,16 +23,6 @@ afterEach(() => {
 });
 
 const nodes = () => synthesizeStack(stack).blueprint.node_templates;
-
-function invalidPropsMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error) && error.code === 'InvalidProps') return error.message;
-    throw error;
-  }
-  throw new Error('expected an InvalidProps error');
-}
 
 test('a RemoteCommand is contained in its host and carries its commands and settings', () => {
   new RemoteCommand(stack, 'Migrate', { host, create: './migrate up', delete: './migrate down', env: { MODE: 'full' }, cwd: '/srv/app', sudo: true, secretOutputs: ['token'] });

@@ -1,5 +1,4 @@
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { Input, InputType, Output } from '../../../lib/core/inputs';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
@@ -7,6 +6,7 @@ import { K8sClusterOnHosts, K8sClusterOnHostsProps, K8sCluster, K8sConfigMap, K8
 import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, WORKER_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
+import { invalidPropsMessage } from '../../support/errors';
 
 let stack: Stack;
 let master: Host;
@@ -26,16 +26,6 @@ afterEach(() => {
 const onHosts = (props: Partial<K8sClusterOnHostsProps> = {}) => K8sCluster.onHosts(stack, 'Cluster', { master, workers, version: '1.30.3', podCidr: '10.244.0.0/16', ...props });
 const nodes = () => synthesizeStack(stack).blueprint.node_templates as { [name: string]: any };
 const joinOf = (worker: string) => nodes()[worker].relationships[1];
-
-function invalidPropsMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error) && error.code === 'InvalidProps') return error.message;
-    throw error;
-  }
-  throw new Error('expected an InvalidProps error');
-}
 
 describe('K8sCluster.onHosts', () => {
   test('returns a K8sCluster', () => {

@@ -1,5 +1,4 @@
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
 import { K8sApiAccess, K8sCluster, K8sClusterOnOpenStack, K8sClusterOnOpenStackProps, K8sConfigMap } from '../../../constructs/kubernetes';
@@ -7,6 +6,7 @@ import { NODES_READY_SCRIPT, TOKEN_SCRIPT } from '../../../constructs/kubernetes
 import { OpenStackKeyPair, OpenStackNetwork } from '../../../constructs/openstack';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
+import { invalidPropsMessage } from '../../support/errors';
 
 let stack: Stack;
 let network: OpenStackNetwork;
@@ -24,16 +24,6 @@ const onOpenStack = (props: Partial<K8sClusterOnOpenStackProps> = {}) =>
   K8sCluster.onOpenStack(stack, 'Cluster', { network, image: 'ubuntu-22.04', flavor: 'm1.medium', workers: { count: 2 }, version: '1.30.3', podCidr: '10.244.0.0/16', ...props });
 const blueprint = () => synthesizeStack(stack).blueprint;
 const nodes = () => blueprint().node_templates as { [name: string]: any };
-
-function invalidPropsMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error) && error.code === 'InvalidProps') return error.message;
-    throw error;
-  }
-  throw new Error('expected an InvalidProps error');
-}
 
 describe('K8sCluster.onOpenStack', () => {
   test('returns a K8sCluster', () => {

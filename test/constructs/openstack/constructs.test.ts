@@ -1,10 +1,10 @@
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { ScalingGroup } from '../../../lib/core/scaling';
 import {
   OpenStackKeyPair, OpenStackNetwork, OpenStackSecurityGroup, OpenStackServer, OpenStackVolume, RuleDirection,
 } from '../../../constructs/openstack';
 import { synthesizeStack } from '../../../synth/synthesize';
+import { errorOf } from '../../support/errors';
 
 let stack: Stack;
 
@@ -17,16 +17,6 @@ afterEach(() => {
 });
 
 const nodes = () => synthesizeStack(stack).blueprint.node_templates;
-
-function errorOf(action: () => unknown): HybridError {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HybridError');
-}
 
 describe('OpenStackNetwork', () => {
   test('makes a network, a subnet, a router to the external network, its interface and a default security group', () => {

@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from '../../../lib/core/app';
-import { HybridError } from '../../../lib/core/errors';
 import { Secret } from '../../../lib/core/inputs';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { HostAuth, HostKey } from '../../../constructs/hosts';
@@ -12,6 +11,7 @@ import {
 } from '../../../constructs/windows';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
+import { invalidPropsMessage } from '../../support/errors';
 
 const FINGERPRINT = 'SHA256:' + 'A'.repeat(43);
 let stack: Stack;
@@ -34,16 +34,6 @@ afterEach(() => App.resetCreated());
 
 const blueprint = () => synthesizeStack(stack).blueprint;
 const localBinary = () => ServiceBinary.fromLocalFile(path.join(binaryDirectory, 'app.exe'));
-
-function invalidPropsMessage(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error) && error.code === 'InvalidProps') return error.message;
-    throw error;
-  }
-  throw new Error('expected an InvalidProps error');
-}
 
 test('a WindowsHost synthesizes to a hybrid.nodes.windows.Host with its connection properties', () => {
   expect(blueprint().node_templates.win).toEqual({

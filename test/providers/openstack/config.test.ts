@@ -2,9 +2,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HybridError } from '../../../lib/core/errors';
 import { authRequestBody, findEndpoint, identityBase } from '../../../lib/providers/openstack/client/auth';
 import { loadCloudConfig } from '../../../lib/providers/openstack/client/config';
+import { errorOf } from '../../support/errors';
 
 let directory: string;
 
@@ -20,16 +20,6 @@ function write(file: string, content: string): string {
   const full = path.join(directory, file);
   fs.writeFileSync(full, content);
   return full;
-}
-
-function errorOf(action: () => unknown): HybridError {
-  try {
-    action();
-  } catch (error) {
-    if (HybridError.isHybridError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a HybridError');
 }
 
 const CLOUDS = `
