@@ -22,7 +22,7 @@ import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
 import { NodeSimulator } from '../../support/kubernetes/node-simulator';
 import { SshTestHost, SshTestHosts, startSshHosts } from '../../support/ssh/hosts';
 import { RecordedCommand, installRecordingCommands, readRecordedCommands, setAdminConf } from '../../support/ssh/recording-commands';
-import { runCli, startCli } from '../kubernetes/support';
+import { projectCli, startCli } from '../kubernetes/support';
 
 const SAMPLE = path.join(REPO, 'samples', 'bare-metal-cluster');
 const WORKERS = ['worker-1', 'worker-2'];
@@ -34,7 +34,6 @@ let hosts: SshTestHosts;
 let project: string;
 let home: string;
 let clientKeyData: string;
-const transcripts: { [run: string]: string } = {};
 /** When the first deploy was killed: had worker-1 joined, and what state recorded of its install. */
 let atKill: { joined: string[]; workerStatus: string | undefined };
 
@@ -51,12 +50,8 @@ const briefly = (call: RecordedCommand) => {
 const onHost = (name: string, file: string) => path.join(host(name).rootDir, file);
 
 /** Runs `hybrid <args>` (with the inputs file, except for `outputs`) without blocking the node simulator. */
-async function cli(run: string, args: string[]) {
-  const withInputs = args[0] === 'outputs' ? args : [...args, '--inputs', path.join(project, 'inputs.yaml')];
-  const result = await runCli(withInputs, project, { HOME: home }, 300_000);
-  transcripts[run] = result.stdout + result.stderr;
-  return result;
-}
+const cli = projectCli(() => project, () => ({ HOME: home }), 300_000);
+const transcripts = cli.transcripts;
 
 async function get(apiPath: string): Promise<any> {
   const response = await api.get(apiPath, { accept: (status) => status === 200 || status === 404 });

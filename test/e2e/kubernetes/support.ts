@@ -84,3 +84,23 @@ export async function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv
   clearTimeout(timer);
   return { code, stdout, stderr };
 }
+
+/** A project's CLI for an end-to-end test: each run named, its output kept in `transcripts`. */
+export interface ProjectCli {
+  /** Runs `hybrid <args>` in the project, with its inputs.yaml (but for `outputs`). */
+  (run: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+  /** stdout and stderr of each run, by name. */
+  readonly transcripts: { [run: string]: string };
+}
+
+/** `project` and `env` are read at each run: tests set them up in beforeAll. */
+export function projectCli(project: () => string, env: () => NodeJS.ProcessEnv, timeoutMs: number): ProjectCli {
+  const transcripts: { [run: string]: string } = {};
+  const cli = async (run: string, args: string[]) => {
+    const withInputs = args[0] === 'outputs' ? args : [...args, '--inputs', path.join(project(), 'inputs.yaml')];
+    const result = await runCli(withInputs, project(), env(), timeoutMs);
+    transcripts[run] = result.stdout + result.stderr;
+    return result;
+  };
+  return Object.assign(cli, { transcripts });
+}

@@ -19,7 +19,7 @@ import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStac
 import { SimulatedVm, VmSimulator, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { SshTestHosts, startSshHosts } from '../../support/ssh/hosts';
 import { readRecordedCommands } from '../../support/ssh/recording-commands';
-import { runCli } from '../kubernetes/support';
+import { projectCli } from '../kubernetes/support';
 
 const PROGRAM = `
 import { App, Input, InputType, Stack } from 'hybrid-iac';
@@ -54,13 +54,9 @@ describeWithOpenStack('K8sCluster.onOpenStack through a bastion', () => {
   let bastion: Bastion;
   let directory: string;
   let state: StateSnapshot | undefined;
-  const transcripts: { [run: string]: string } = {};
 
-  async function cli(run: string, args: string[]) {
-    const result = await runCli([...args, '--inputs', path.join(directory, 'inputs.yaml')], directory, { ...project.env, BASTION_FINGERPRINT: bastion.hostKeyFingerprint }, 540_000);
-    transcripts[run] = result.stdout + result.stderr;
-    return result;
-  }
+  const cli = projectCli(() => directory, () => ({ ...project.env, BASTION_FINGERPRINT: bastion.hostKeyFingerprint }), 540_000);
+  const transcripts = cli.transcripts;
   const runtime = (instance: string) => state!.instances[instance].runtimeProperties;
   const vmOf = (serverInstance: string): SimulatedVm => vms.vms().find((vm) => vm.serverId === runtime(serverInstance).id)!;
 

@@ -25,7 +25,7 @@ import { NodeSimulator } from '../../support/kubernetes/node-simulator';
 import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
 import { SimulatedVm, VmSimulator, novaHostname, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { RecordedCommand, readRecordedCommands } from '../../support/ssh/recording-commands';
-import { runCli } from '../kubernetes/support';
+import { projectCli } from '../kubernetes/support';
 
 const SAMPLE = path.join(REPO, 'samples', 'k8s-on-openstack');
 const STACK = 'k8s-on-openstack';
@@ -42,16 +42,11 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
   let vms: VmSimulator;
   let directory: string;
   let clientKeyData: string;
-  const transcripts: { [run: string]: string } = {};
   let state: StateSnapshot | undefined;
   let scalePlan: Plan;
 
-  async function cli(run: string, args: string[]) {
-    const withInputs = args[0] === 'outputs' ? args : [...args, '--inputs', path.join(directory, 'inputs.yaml')];
-    const result = await runCli(withInputs, directory, project.env, 540_000);
-    transcripts[run] = result.stdout + result.stderr;
-    return result;
-  }
+  const cli = projectCli(() => directory, () => project.env, 540_000);
+  const transcripts = cli.transcripts;
   const loadState = async () => (state = await new FileStateStore(path.join(directory, '.hybrid', STACK)).load());
   const runtime = (instance: string) => state!.instances[instance].runtimeProperties;
   const instancesOf = (node: string) => Object.values(state!.instances).filter((instance) => instance.node === node).map((instance) => instance.id).sort();

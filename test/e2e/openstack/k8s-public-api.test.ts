@@ -21,7 +21,7 @@ import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
 import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
 import { VmSimulator, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { readRecordedCommands } from '../../support/ssh/recording-commands';
-import { runCli } from '../kubernetes/support';
+import { projectCli } from '../kubernetes/support';
 
 /** An address of the external network (127.100.0.0/16), reserved for the project's API server. */
 const MASTER_IP = `127.100.${200 + Math.floor(Math.random() * 50)}.${2 + Math.floor(Math.random() * 250)}`;
@@ -53,14 +53,9 @@ describeWithOpenStack("K8sCluster.onOpenStack's API at the master's floating IP"
   let directory: string;
   let state: StateSnapshot | undefined;
   let reserved: { id: string; floating_ip_address: string };
-  const transcripts: { [run: string]: string } = {};
 
-  async function cli(run: string, args: string[]) {
-    const withInputs = args[0] === 'outputs' ? args : [...args, '--inputs', path.join(directory, 'inputs.yaml')];
-    const result = await runCli(withInputs, directory, project.env, 540_000);
-    transcripts[run] = result.stdout + result.stderr;
-    return result;
-  }
+  const cli = projectCli(() => directory, () => project.env, 540_000);
+  const transcripts = cli.transcripts;
 
   beforeAll(async () => {
     assertBuilt();
