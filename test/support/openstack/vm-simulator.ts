@@ -58,7 +58,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { OpenStackClient } from '../../../lib/providers/openstack/client/client';
 import { installFakeSudo } from '../../providers/ssh/support/fake-sudo';
-import { SESSION_WRAPPER, SshTestHost, generateKey, launchSshd, prepareSshd, sshdConfig } from '../ssh/hosts';
+import { SESSION_WRAPPER, SshTestHost, generateKey, launchSshd, makeHostTree, prepareSshd, sshdConfig } from '../ssh/hosts';
 import { fingerprintOf, freePort, killOnExit, killTree, knownHostsPattern, waitExit } from '../ssh/process-util';
 import { installRecordingCommands } from '../ssh/recording-commands';
 
@@ -290,11 +290,7 @@ export async function startVmSimulator(options: VmSimulatorOptions): Promise<VmS
   }
 
   async function prepareVm(w: Wanted, dir: string): Promise<VmState> {
-    const rootDir = path.join(dir, 'root');
-    const binDir = path.join(dir, 'bin');
-    const sshdDir = path.join(dir, 'sshd');
-    for (const d of [rootDir, binDir, path.join(rootDir, 'tmp'), path.join(rootDir, 'etc'), path.join(rootDir, 'var', 'log')]) fs.mkdirSync(d, { recursive: true });
-    fs.mkdirSync(sshdDir, { recursive: true, mode: 0o700 });
+    const { rootDir, binDir, sshdDir } = makeHostTree(dir);
     const [hostKey, publicKey] = await Promise.all([
       generateKey(path.join(sshdDir, 'ssh_host_ed25519_key'), `hybrid-vm-${w.serverId}`),
       publicKeyOf(w),

@@ -258,6 +258,19 @@ async function stopState(state: HostState): Promise<void> {
   state.host.pid = undefined;
 }
 
+/**
+ * A test host's directory tree under `hostDir`: `root/` standing for its filesystem (with tmp,
+ * etc and var/log), `bin/` first on its PATH, and `sshd/` (0700) for its sshd's files.
+ */
+export function makeHostTree(hostDir: string): { rootDir: string; binDir: string; sshdDir: string } {
+  const rootDir = path.join(hostDir, 'root');
+  const binDir = path.join(hostDir, 'bin');
+  const sshdDir = path.join(hostDir, 'sshd');
+  for (const d of [rootDir, binDir, path.join(rootDir, 'tmp'), path.join(rootDir, 'etc'), path.join(rootDir, 'var', 'log')]) fs.mkdirSync(d, { recursive: true });
+  fs.mkdirSync(sshdDir, { recursive: true, mode: 0o700 });
+  return { rootDir, binDir, sshdDir };
+}
+
 export async function generateKey(file: string, comment: string): Promise<{ privateKey: string; publicKey: string }> {
   await runOk(SSH_KEYGEN, ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
   return { privateKey: fs.readFileSync(file, 'utf8'), publicKey: fs.readFileSync(`${file}.pub`, 'utf8').trim() };
@@ -311,13 +324,7 @@ export async function startSshHosts(count: number, opts: StartSshHostsOptions = 
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
       const address = `127.0.0.${first + i}`;
-      const hostDir = path.join(hostsDir, name);
-      const rootDir = path.join(hostDir, 'root');
-      const binDir = path.join(hostDir, 'bin');
-      for (const d of [rootDir, binDir, path.join(rootDir, 'tmp'), path.join(rootDir, 'etc'), path.join(rootDir, 'var', 'log')]) {
-        fs.mkdirSync(d, { recursive: true });
-      }
-      const sshdDir = path.join(hostDir, 'sshd');
+      const { rootDir, binDir, sshdDir } = makeHostTree(path.join(hostsDir, name));
       const publicKey = hostKeys[i].publicKey.split(/\s+/).slice(0, 2).join(' ');
       const port = await freePort(address);
       const host: SshTestHost = {
