@@ -101,8 +101,15 @@ export async function startOpenStack(): Promise<TestCloud> {
   const started = Date.now();
   let bringUpSeconds = 0;
   if (!fs.existsSync(path.join(STATE, 'READY')) || !(await answers())) {
-    // flock: parallel jest workers wait for one bring-up; up.sh itself exits at once when the cloud is up.
-    execFileSync('flock', [path.join(os.tmpdir(), 'hybrid-openstack-up.lock'), 'bash', path.join(HERE, 'up.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    // flock: parallel jest workers wait for one bring-up; up.sh itself exits at once when the cloud
+    // is up, and waits for a live cloud that answers slowly. `-o`: the lock's descriptor is closed
+    // for up.sh, or the cloud's daemons would inherit it and hold the lock for as long as they run.
+    try {
+      execFileSync('flock', ['-o', path.join(os.tmpdir(), 'hybrid-openstack-up.lock'), 'bash', path.join(HERE, 'up.sh')], { stdio: ['ignore', 'pipe', 'pipe'], timeout: 600_000 });
+    } catch (error: any) {
+      const said = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
+      throw new Error(`the OpenStack test cloud did not come up (${error.code ?? `exit ${error.status}`}); logs in ${STATE}/log; up.sh said:\n${said}`);
+    }
     bringUpSeconds = Math.round((Date.now() - started) / 1000);
   }
   const admin = new OpenStackClient(adminConfig());
@@ -152,9 +159,10 @@ export async function startOpenStack(): Promise<TestCloud> {
   };
 }
 
+/** Whether Keystone answers, given 10 s: a loaded machine's cloud is slow, not down. */
 async function answers(): Promise<boolean> {
   try {
-    const response = await fetch(`${AUTH_URL}`, { signal: AbortSignal.timeout(3000) });
+    const response = await fetch(`${AUTH_URL}`, { signal: AbortSignal.timeout(10_000) });
     return response.ok;
   } catch {
     return false;

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Stops the test cloud that up.sh started: TERM to exactly the process groups recorded in
-# $state/run/*.pid, then KILL to what is left after 10 s. Keeps the state for post-mortems
-# (up.sh throws it away). Idempotent.
+# $state/run/*.pid whose leaders are still the processes recorded, then KILL to what is left after
+# 10 s. Keeps the state for post-mortems (up.sh throws it away). Idempotent.
 set -uo pipefail
 
 state="${HYBRID_OPENSTACK_STATE_DIR:-/var/lib/hybrid-test/openstack}"
+source "$(cd "$(dirname "$0")" && pwd)/processes.sh"
 run="$state/run"
 [[ -d "$run" ]] || { echo "openstack test cloud: not running (no $run)"; exit 0; }
 rm -f "$state/READY"
@@ -13,8 +14,8 @@ groups=()
 for file in "$run"/*.pid; do
   [[ -f "$file" ]] || continue
   case "$file" in *.real.pid) continue ;; esac
-  pid=$(cat "$file")
-  [[ "$pid" =~ ^[0-9]+$ ]] && groups+=("$pid")
+  # only groups whose leader is still the process recorded: a reused pid is someone else's
+  pid=$(recorded_process "$file") && groups+=("$pid")
 done
 for pid in "${groups[@]}"; do kill -TERM -- "-$pid" 2>/dev/null; done
 for ((i = 0; i < 50; i++)); do
