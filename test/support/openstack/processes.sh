@@ -21,7 +21,8 @@ record_process() {
 # Prints the pid recorded in a pid file when that process is still the one recorded.
 recorded_process() {
   local pid recorded
-  read -r pid recorded <"$1" 2>/dev/null || return 1
+  [[ -f "$1" ]] || return 1
+  read -r pid recorded <"$1" || return 1
   [[ "$pid" =~ ^[0-9]+$ && -n "$recorded" ]] || return 1
   [[ "$(start_time "$pid")" == "$recorded" ]] || return 1
   echo "$pid"
