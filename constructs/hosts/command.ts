@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
-import { checkString, checkStringMap } from '../local/validate';
+import { ENV_NAMES, checkString, checkStringMap } from '../../lib/core/validate';
 import { Host } from './host';
 
 const REMOTE_COMMAND_BRAND = Symbol.for('hybrid.RemoteCommand');
@@ -97,7 +97,7 @@ export function applyRunProps(node: NodeTemplate, props: RunProps, kind: 'comman
   checkString(node, 'update', props.update, { optional: true });
   checkString(node, 'delete', props.delete, { optional: true });
   checkString(node, 'cwd', props.cwd, { optional: true });
-  checkStringMap(node, 'env', props.env, { envNames: true });
+  checkStringMap(node, 'env', props.env, { keys: ENV_NAMES });
   checkStringMap(node, 'triggers', props.triggers);
   if (props.sudo !== undefined && typeof props.sudo !== 'boolean') throw invalidProps(node, `sudo must be true or false, got ${describeValue(props.sudo)}`);
   if (props.args !== undefined) {

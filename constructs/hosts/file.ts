@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
-import { checkString } from '../local/validate';
+import { checkString } from '../../lib/core/validate';
 import { Host } from './host';
 
 const REMOTE_FILE_BRAND = Symbol.for('hybrid.RemoteFile');

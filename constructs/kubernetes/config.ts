@@ -3,7 +3,7 @@ import { invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
 import { K8sEnvFromSource, K8sEnvVarSource, K8sVolume } from './api.generated';
 import { K8sNamespacedOptions, K8sObject } from './object';
-import { checkInteger } from './validate';
+import { checkWhole } from '../../lib/core/validate';
 
 const K8S_CONFIG_MAP_BRAND = Symbol.for('hybrid.K8sConfigMap');
 const K8S_SECRET_BRAND = Symbol.for('hybrid.K8sSecret');
@@ -110,7 +110,7 @@ export class K8sSecret extends K8sObject {
     super(scope, id, { ...props, definition: { apiVersion: 'v1', kind: 'Secret' } });
     Object.defineProperty(this, K8S_SECRET_BRAND, { value: true });
     for (const [key, value] of Object.entries(props.data ?? {})) this.addData(key, value);
-    checkInteger(this, 'generateLength', props.generateLength, 8, 256);
+    checkWhole(this, 'generateLength', props.generateLength, 8, 256);
     const length = props.generateLength ?? 32;
     if (props.generate !== undefined && !Array.isArray(props.generate)) throw invalidProps(this, `generate must be a list of keys, got ${describeValue(props.generate)}`);
     const generate: { [key: string]: number } = {};

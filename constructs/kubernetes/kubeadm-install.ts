@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { ErrorCode, HybridError } from '../../lib/core/errors';
 import { SourceLocation } from '../../lib/core/location';
 import { Fn, Ref, describeValue } from '../../lib/core/refs';
+import { Fail, checkWhole } from '../../lib/core/validate';
 import { Host } from '../hosts/host';
 import { RemoteOperation } from '../hosts/operation';
 import { RemoteScript } from '../hosts/script';
@@ -22,8 +23,6 @@ const OLDEST_MINOR = 24;
 const CONTAINER_RUNTIMES = ['containerd', 'preinstalled'];
 
 /** Builds errors that name the cluster's construct path and the program line that made it. */
-export type Fail = (message: string) => HybridError;
-
 export function failFor(scope: Construct, id: string, location = SourceLocation.capture()): Fail {
   const where = `${scope.node.path ? `${scope.node.path}/` : ''}${id}`;
   return (message: string) => {
@@ -67,10 +66,10 @@ export function checkInstallProps(fail: Fail, props: K8sInstallProps): InstallSe
   if (props.hostRoot !== undefined && !Ref.isRef(props.hostRoot) && (typeof props.hostRoot !== 'string' || props.hostRoot.trim() === '')) {
     throw fail(`hostRoot must be a directory path, got ${describeValue(props.hostRoot)}`);
   }
-  checkWhole(fail, 'apiServerPort', props.apiServerPort, 1, 65535);
-  checkWhole(fail, 'installTimeout', props.installTimeout, 1, 86400);
-  checkWhole(fail, 'nodesReadyTimeout', props.nodesReadyTimeout, 1, 86400);
-  checkWhole(fail, 'drainTimeout', props.drainTimeout, 1, 86400);
+  checkWhole(fail, 'apiServerPort', props.apiServerPort, 1, 65535, { refs: false });
+  checkWhole(fail, 'installTimeout', props.installTimeout, 1, 86400, { refs: false });
+  checkWhole(fail, 'nodesReadyTimeout', props.nodesReadyTimeout, 1, 86400, { refs: false });
+  checkWhole(fail, 'drainTimeout', props.drainTimeout, 1, 86400, { refs: false });
   return {
     version: props.version,
     podCidr,
@@ -195,11 +194,6 @@ export function nodesReady(scope: Construct, id: string, master: Host, nodeNames
 function checkCidr(fail: Fail, name: string, value: unknown): string {
   if (typeof value !== 'string' || !IPV4_CIDR.test(value)) throw fail(`${name} must be an IPv4 range such as 10.244.0.0/16, got ${describeValue(value)}`);
   return value;
-}
-
-export function checkWhole(fail: Fail, name: string, value: unknown, min: number, max: number): void {
-  if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw fail(`${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
 }
 
 /** Whether two IPv4 ranges share an address. */

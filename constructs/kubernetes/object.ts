@@ -4,7 +4,8 @@ import { DEPENDS_ON, NodeTemplate, RelationshipSpec, invalidProps } from '../../
 import { Ref, describeValue } from '../../lib/core/refs';
 import { kubernetesNodeType } from '../../lib/core/types/kubernetes';
 import { K8sCluster } from './cluster';
-import { checkInteger, checkLabelName, checkStringMap, checkSubdomainName, kebabName } from './validate';
+import { checkStringMap, checkWhole } from '../../lib/core/validate';
+import { LABEL_KEYS, LABEL_VALUES, checkLabelName, checkSubdomainName, kebabName } from './validate';
 
 const K8S_OBJECT_BRAND = Symbol.for('hybrid.K8sObject');
 const K8S_NAMESPACE_BRAND = Symbol.for('hybrid.K8sNamespace');
@@ -141,10 +142,10 @@ export class K8sObject extends NodeTemplate {
       throw invalidProps(this, `a ${kind} is not namespaced, but namespace ${JSON.stringify(this.namespaceName)} was given`);
     }
 
-    checkStringMap(this, 'labels', props.labels, { labelValues: true });
-    checkStringMap(this, 'annotations', props.annotations);
-    checkStringMap(this, 'definition.metadata.labels', metadataLabels, { labelValues: true });
-    checkStringMap(this, 'definition.metadata.annotations', metadataAnnotations);
+    checkStringMap(this, 'labels', props.labels, { keys: LABEL_KEYS, values: LABEL_VALUES });
+    checkStringMap(this, 'annotations', props.annotations, { keys: LABEL_KEYS });
+    checkStringMap(this, 'definition.metadata.labels', metadataLabels, { keys: LABEL_KEYS, values: LABEL_VALUES });
+    checkStringMap(this, 'definition.metadata.annotations', metadataAnnotations, { keys: LABEL_KEYS });
     this.labels = { ...(metadataLabels ?? {}), ...(props.labels ?? {}) };
     this.annotations = { ...(metadataAnnotations ?? {}), ...(props.annotations ?? {}) };
     this.rawBody = rest;
@@ -159,7 +160,7 @@ export class K8sObject extends NodeTemplate {
     if (K8sNamespace.isK8sNamespace(namespace) && namespace.cluster !== this.cluster) {
       throw invalidProps(this, `its namespace ${namespace.node.path} is on another cluster`);
     }
-    checkInteger(this, 'readyTimeout', props.readyTimeout, 1);
+    checkWhole(this, 'readyTimeout', props.readyTimeout, 1);
     const wait: { [key: string]: any } = {};
     if (props.waitForReady === false) wait.ready = false;
     if (props.readyTimeout !== undefined) wait.timeout = props.readyTimeout;

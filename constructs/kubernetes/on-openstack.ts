@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Ref, describeValue } from '../../lib/core/refs';
 import { ScalingGroup } from '../../lib/core/scaling';
+import { Fail, checkPort, checkWhole } from '../../lib/core/validate';
 import { Host, HostAuth, HostKey } from '../hosts/host';
 import { RemoteScript } from '../hosts/script';
 import { OpenStackConnectionProps } from '../openstack/connection';
@@ -9,7 +10,7 @@ import { IOpenStackNetwork, OpenStackNetwork } from '../openstack/network';
 import { OpenStackSecurityGroup } from '../openstack/security-group';
 import { OpenStackServer } from '../openstack/server';
 import { K8sCluster } from './cluster';
-import { Fail, InstallSettings, checkInstallProps, checkWhole, failFor, installMaster, installWorker, nodesReady } from './kubeadm-install';
+import { InstallSettings, checkInstallProps, failFor, installMaster, installWorker, nodesReady } from './kubeadm-install';
 import { K8sInstallProps } from './on-hosts';
 
 /** How the deploying machine reaches the API server of a cluster on OpenStack. */
@@ -287,16 +288,16 @@ function checkProps(fail: Fail, props: K8sClusterOnOpenStackProps): InstallSetti
   const workers = props.workers;
   if (typeof workers !== 'object' || workers === null) throw fail(`workers must be { count, min?, max? }, got ${describeValue(workers)}`);
   nameOrId('workers.flavor', workers.flavor, true);
-  checkWhole(fail, 'workers.count', workers.count, 0, 10_000);
+  checkWhole(fail, 'workers.count', workers.count, 0, 10_000, { refs: false });
   if (workers.count === undefined) throw fail('workers.count is required: how many workers to make');
-  checkWhole(fail, 'workers.min', workers.min, 0, 10_000);
-  if (workers.max !== undefined && workers.max !== -1) checkWhole(fail, 'workers.max', workers.max, 1, 10_000);
+  checkWhole(fail, 'workers.min', workers.min, 0, 10_000, { refs: false });
+  if (workers.max !== undefined && workers.max !== -1) checkWhole(fail, 'workers.max', workers.max, 1, 10_000, { refs: false });
   const min = workers.min ?? 1;
   const max = workers.max ?? -1;
   if (workers.count < min || (max !== -1 && workers.count > max)) {
     throw fail(`workers.count must lie within workers.min and workers.max, got count ${workers.count}, min ${min}, max ${max === -1 ? 'unbounded' : max}`);
   }
-  checkWhole(fail, 'workers.volumeGb', workers.volumeGb, 1, 100_000);
+  checkWhole(fail, 'workers.volumeGb', workers.volumeGb, 1, 100_000, { refs: false });
   if (props.keyPair !== undefined && !OpenStackKeyPair.isOpenStackKeyPair(props.keyPair)) throw fail(`keyPair must be an OpenStackKeyPair, got ${describeValue(props.keyPair)}`);
   if (props.keyPair && props.sshAuth === undefined && (props.keyPair.properties.public_key !== undefined || props.keyPair.properties.use_external_resource === true)) {
     throw fail(`keyPair ${props.keyPair.node.path} has no private key hybrid knows (it was given a public key, or looked up): give sshAuth, such as HostAuth.keyFromSecret(Secret.fromName('vm-key'))`);
@@ -319,7 +320,7 @@ function checkProps(fail: Fail, props: K8sClusterOnOpenStackProps): InstallSetti
   (props.securityGroups ?? []).forEach((group, index) => {
     if (!OpenStackSecurityGroup.isOpenStackSecurityGroup(group)) throw fail(`securityGroups[${index}] must be an OpenStackSecurityGroup, got ${describeValue(group)}`);
   });
-  if (typeof props.sshPort === 'number') checkWhole(fail, 'sshPort', props.sshPort, 1, 65535);
-  checkWhole(fail, 'bootTimeout', props.bootTimeout, 1, 86400);
+  checkPort(fail, 'sshPort', props.sshPort);
+  checkWhole(fail, 'bootTimeout', props.bootTimeout, 1, 86400, { refs: false });
   return checkInstallProps(fail, props);
 }

@@ -7,7 +7,8 @@ import { invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
 import { K8sAffinity, K8sContainer, K8sPodSecurityContext, K8sToleration, K8sVolume, K8sVolumeMount } from './api.generated';
 import { K8sObject } from './object';
-import { checkInteger, checkLabelName, checkStringMap } from './validate';
+import { checkPort, checkStringMap, checkWhole } from '../../lib/core/validate';
+import { LABEL_KEYS, LABEL_VALUES, checkLabelName } from './validate';
 
 /** The pod template of a workload. */
 export interface K8sPodTemplateOptions {
@@ -66,10 +67,10 @@ export class PodTemplate {
     for (const container of options.containers) this.addContainer(container);
     for (const container of options.initContainers ?? []) this.addContainer(container, true);
     for (const volume of options.volumes ?? []) this.addVolume(volume);
-    checkStringMap(owner, 'podLabels', options.podLabels, { labelValues: true });
-    checkStringMap(owner, 'podAnnotations', options.podAnnotations);
-    checkStringMap(owner, 'nodeSelector', options.nodeSelector, { labelValues: true });
-    checkInteger(owner, 'terminationGracePeriodSeconds', options.terminationGracePeriodSeconds, 0);
+    checkStringMap(owner, 'podLabels', options.podLabels, { keys: LABEL_KEYS, values: LABEL_VALUES });
+    checkStringMap(owner, 'podAnnotations', options.podAnnotations, { keys: LABEL_KEYS });
+    checkStringMap(owner, 'nodeSelector', options.nodeSelector, { keys: LABEL_KEYS, values: LABEL_VALUES });
+    checkWhole(owner, 'terminationGracePeriodSeconds', options.terminationGracePeriodSeconds, 0);
     if (options.serviceAccountName !== undefined) checkLabelName(owner, 'serviceAccountName', options.serviceAccountName);
     this.labels = { ...(options.podLabels ?? {}) };
     this.annotations = { ...(options.podAnnotations ?? {}) };
@@ -97,7 +98,7 @@ export class PodTemplate {
     if ([...this.containers, ...this.initContainers].some((other) => other.name === container.name)) {
       throw invalidProps(this.owner, `two containers are named ${JSON.stringify(container.name)}; container names must be unique in a pod`);
     }
-    for (const port of container.ports ?? []) checkInteger(this.owner, `container ${container.name} port`, port.containerPort, 1, 65535);
+    for (const port of container.ports ?? []) checkPort(this.owner, `container ${container.name} port`, port.containerPort);
     (init ? this.initContainers : this.containers).push(container);
   }
 

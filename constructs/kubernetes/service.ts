@@ -3,7 +3,8 @@ import { invalidProps } from '../../lib/core/node-template';
 import { Fn, Ref, describeValue } from '../../lib/core/refs';
 import { K8sIngressBackend, K8sIngressRule, K8sIngressTLS, K8sServicePort } from './api.generated';
 import { K8sNamespace, K8sNamespacedOptions, K8sObject, K8sObjectOptions } from './object';
-import { checkInteger, checkLabelName, checkStringMap, kebabName } from './validate';
+import { checkPort, checkStringMap } from '../../lib/core/validate';
+import { LABEL_KEYS, LABEL_VALUES, checkLabelName, kebabName } from './validate';
 import type { K8sWorkload } from './workloads';
 
 const K8S_SERVICE_BRAND = Symbol.for('hybrid.K8sService');
@@ -103,7 +104,7 @@ export class K8sService extends K8sObject {
       }
       selector = props.selectFrom.selectorLabels;
     } else if (props.selector !== undefined) {
-      checkStringMap(this, 'selector', props.selector, { labelValues: true });
+      checkStringMap(this, 'selector', props.selector, { keys: LABEL_KEYS, values: LABEL_VALUES });
       selector = props.selector;
     }
     if (selector) spec.selector = { ...selector };
@@ -118,10 +119,10 @@ export class K8sService extends K8sObject {
     if (!Array.isArray(ports)) throw invalidProps(this, `ports must be a list, got ${describeValue(props.ports)}`);
     if (ports.length === 0 && type !== K8sServiceType.EXTERNAL_NAME) throw invalidProps(this, 'ports must list at least one port ({ port: 80, targetPort: 8080 })');
     ports.forEach((port, index) => {
-      checkInteger(this, `ports[${index}].port`, port?.port, 1, 65535);
+      checkPort(this, `ports[${index}].port`, port?.port);
       if (port.port === undefined) throw invalidProps(this, `ports[${index}] needs a port number`);
-      if (typeof port.targetPort === 'number') checkInteger(this, `ports[${index}].targetPort`, port.targetPort, 1, 65535);
-      checkInteger(this, `ports[${index}].nodePort`, port.nodePort, 1, 65535);
+      if (typeof port.targetPort === 'number') checkPort(this, `ports[${index}].targetPort`, port.targetPort);
+      checkPort(this, `ports[${index}].nodePort`, port.nodePort);
       if (port.nodePort !== undefined && type !== K8sServiceType.NODE_PORT && type !== K8sServiceType.LOAD_BALANCER) {
         throw invalidProps(this, `ports[${index}].nodePort is for NODE_PORT and LOAD_BALANCER Services, but the type is ${type}`);
       }

@@ -6,6 +6,7 @@
 import { IConstruct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { EntryRule } from '../../lib/core/validate';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
@@ -44,29 +45,13 @@ export function checkQuantity(node: NodeTemplate, what: string, value: unknown):
   }
 }
 
-/** A whole number (or a Ref) in a range. */
-export function checkInteger(node: NodeTemplate, what: string, value: unknown, minimum: number, maximum = Number.MAX_SAFE_INTEGER): void {
-  if (value === undefined || Ref.isRef(value)) return;
-  if (!Number.isInteger(value) || (value as number) < minimum || (value as number) > maximum) {
-    throw invalidProps(node, `${what} must be a whole number from ${minimum}${maximum === Number.MAX_SAFE_INTEGER ? ' up' : ` to ${maximum}`}, got ${describeValue(value)}`);
-  }
-}
+/** Label and annotation keys, such as `app.kubernetes.io/name` (for checkStringMap). */
+export const LABEL_KEYS: EntryRule = (key) =>
+  LABEL_NAME.test(key) && key.length <= 316 ? undefined : `key ${JSON.stringify(key)} is not a valid label or annotation name (an optional DNS prefix and '/', then letters, digits, '-', '_' and '.')`;
 
-/** Label or annotation keys (`app.kubernetes.io/name`), values strings or Refs. */
-export function checkStringMap(node: NodeTemplate, what: string, value: unknown, options: { labelValues?: boolean } = {}): void {
-  if (value === undefined) return;
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Ref.isRef(value)) {
-    throw invalidProps(node, `${what} must be an object of names to strings, got ${describeValue(value)}`);
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (!LABEL_NAME.test(key) || key.length > 316) throw invalidProps(node, `${what} key ${JSON.stringify(key)} is not a valid label or annotation name (an optional DNS prefix and '/', then letters, digits, '-', '_' and '.')`);
-    if (Ref.isRef(item)) continue;
-    if (typeof item !== 'string') throw invalidProps(node, `${what}.${key} must be a string, got ${describeValue(item)}`);
-    if (options.labelValues && (item.length > 63 || !/^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(item))) {
-      throw invalidProps(node, `${what}.${key} must be a label value (at most 63 letters, digits, '-', '_' and '.'), got ${describeValue(item)}`);
-    }
-  }
-}
+/** Label values: at most 63 letters, digits, '-', '_' and '.' (for checkStringMap). */
+export const LABEL_VALUES: EntryRule = (value) =>
+  value.length <= 63 && /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$/.test(value) ? undefined : `must be a label value (at most 63 letters, digits, '-', '_' and '.'), got ${describeValue(value)}`;
 
 /** A construct's path, for messages about it. */
 export function pathOf(construct: IConstruct): string {

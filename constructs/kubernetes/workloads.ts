@@ -6,7 +6,8 @@ import { K8sNamespacedOptions, K8sObject } from './object';
 import { K8sMountOptions, K8sPodTemplateOptions, PodTemplate } from './pod';
 import { K8sExposeProps, K8sService } from './service';
 import { K8sStorageRequest, claimSpec } from './storage';
-import { checkInteger, checkLabelName } from './validate';
+import { checkWhole } from '../../lib/core/validate';
+import { checkLabelName } from './validate';
 
 const K8S_WORKLOAD_BRAND = Symbol.for('hybrid.K8sWorkload');
 /** The label that ties a workload to its pods (and a Service to them). */
@@ -84,9 +85,9 @@ export class K8sDeployment extends K8sWorkload {
 
   constructor(scope: Construct, id: string, props: K8sDeploymentProps) {
     super(scope, id, 'apps/v1', 'Deployment', props);
-    checkInteger(this, 'replicas', props.replicas, 0);
-    checkInteger(this, 'minReadySeconds', props.minReadySeconds, 0);
-    checkInteger(this, 'progressDeadlineSeconds', props.progressDeadlineSeconds, 1);
+    checkWhole(this, 'replicas', props.replicas, 0);
+    checkWhole(this, 'minReadySeconds', props.minReadySeconds, 0);
+    checkWhole(this, 'progressDeadlineSeconds', props.progressDeadlineSeconds, 1);
     this.replicas = props.replicas ?? 1;
     if (props.strategy !== undefined) this.extraSpec.strategy = props.strategy;
     if (props.minReadySeconds !== undefined) this.extraSpec.minReadySeconds = props.minReadySeconds;
@@ -127,7 +128,7 @@ export class K8sStatefulSet extends K8sWorkload {
 
   constructor(scope: Construct, id: string, props: K8sStatefulSetProps) {
     super(scope, id, 'apps/v1', 'StatefulSet', props);
-    checkInteger(this, 'replicas', props.replicas, 0);
+    checkWhole(this, 'replicas', props.replicas, 0);
     this.replicas = props.replicas ?? 1;
     if (K8sObject.isK8sObject(props.serviceName)) {
       this.serviceName = props.serviceName.objectName;
@@ -207,8 +208,8 @@ export interface K8sJobOptions extends K8sPodTemplateOptions {
 }
 
 function jobSpec(node: K8sObject, options: K8sJobOptions, template: PodTemplate): { [key: string]: any } {
-  for (const name of ['backoffLimit', 'completions', 'parallelism', 'ttlSecondsAfterFinished'] as const) checkInteger(node, name, options[name], 0);
-  checkInteger(node, 'activeDeadlineSeconds', options.activeDeadlineSeconds, 1);
+  for (const name of ['backoffLimit', 'completions', 'parallelism', 'ttlSecondsAfterFinished'] as const) checkWhole(node, name, options[name], 0);
+  checkWhole(node, 'activeDeadlineSeconds', options.activeDeadlineSeconds, 1);
   if (options.restartPolicy !== undefined && !Object.values(K8sRestartPolicy).includes(options.restartPolicy)) {
     throw invalidProps(node, `restartPolicy must be a K8sRestartPolicy value (Never or OnFailure), got ${describeValue(options.restartPolicy)}`);
   }
@@ -269,8 +270,8 @@ export class K8sCronJob extends K8sObject {
     if (props.concurrencyPolicy !== undefined && !['Allow', 'Forbid', 'Replace'].includes(props.concurrencyPolicy)) {
       throw invalidProps(this, `concurrencyPolicy must be 'Allow', 'Forbid' or 'Replace', got ${describeValue(props.concurrencyPolicy)}`);
     }
-    for (const name of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit'] as const) checkInteger(this, name, props[name], 0);
-    checkInteger(this, 'startingDeadlineSeconds', props.startingDeadlineSeconds, 1);
+    for (const name of ['successfulJobsHistoryLimit', 'failedJobsHistoryLimit'] as const) checkWhole(this, name, props[name], 0);
+    checkWhole(this, 'startingDeadlineSeconds', props.startingDeadlineSeconds, 1);
     const job = jobSpec(this, props, new PodTemplate(this, props, { restartPolicy: props.restartPolicy ?? K8sRestartPolicy.ON_FAILURE }));
     this.spec = { schedule: props.schedule };
     for (const name of ['concurrencyPolicy', 'suspend', 'successfulJobsHistoryLimit', 'failedJobsHistoryLimit', 'startingDeadlineSeconds'] as const) {

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref } from '../../lib/core/refs';
-import { checkString, checkStringMap } from './validate';
+import { ENV_NAMES, checkString, checkStringMap } from '../../lib/core/validate';
 
 const LOCAL_COMMAND_BRAND = Symbol.for('hybrid.LocalCommand');
 /** Runtime properties the provider keeps for itself. */
@@ -49,7 +49,7 @@ export class LocalCommand extends NodeTemplate {
     checkString(this, 'delete', props.delete, { optional: true });
     checkString(this, 'update', props.update, { optional: true });
     checkString(this, 'cwd', props.cwd, { optional: true });
-    checkStringMap(this, 'env', props.env, { envNames: true });
+    checkStringMap(this, 'env', props.env, { keys: ENV_NAMES });
     checkStringMap(this, 'triggers', props.triggers);
     for (const name of ['create', 'delete', 'update', 'cwd', 'env', 'triggers'] as const) {
       if (props[name] !== undefined) this.setProperty(name, props[name]);

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
-import { checkString } from './validate';
+import { checkString } from '../../lib/core/validate';
 
 const LOCAL_FILE_BRAND = Symbol.for('hybrid.LocalFile');
 

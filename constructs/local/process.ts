@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { ENV_NAMES, checkPort, checkString, checkStringMap, checkWhole } from '../../lib/core/validate';
 import { HealthCheck } from './health-check';
-import { checkString, checkStringMap } from './validate';
 
 const LOCAL_PROCESS_BRAND = Symbol.for('hybrid.LocalProcess');
 
@@ -46,13 +46,11 @@ export class LocalProcess extends NodeTemplate {
       throw invalidProps(this, `command must be a non-empty list (the program, then its arguments), got ${describeValue(props.command)}`);
     }
     props.command.forEach((part, index) => checkString(this, `command[${index}]`, part, { nonEmpty: index === 0 }));
-    checkStringMap(this, 'env', props.env, { envNames: true });
+    checkStringMap(this, 'env', props.env, { keys: ENV_NAMES });
     checkString(this, 'cwd', props.cwd, { optional: true });
     checkString(this, 'logFile', props.logFile, { optional: true });
     const startupTimeout = props.startupTimeout;
-    if (startupTimeout !== undefined && !(Number.isInteger(startupTimeout) && startupTimeout >= 1)) {
-      throw invalidProps(this, `startupTimeout must be a whole number of seconds >= 1, got ${describeValue(startupTimeout)}`);
-    }
+    checkWhole(this, 'startupTimeout', startupTimeout, 1, undefined, { refs: false, unit: 'seconds' });
     const health = this.healthProperty(props.healthCheck);
 
     this.setProperty('command', [...props.command]);
@@ -79,9 +77,7 @@ export class LocalProcess extends NodeTemplate {
       throw invalidProps(this, `healthCheck must be made with HealthCheck.port(n), HealthCheck.command('...') or HealthCheck.alive(), got ${describeValue(healthCheck)}`);
     }
     const port = healthCheck.tcpPort;
-    if (port !== undefined && !Ref.isRef(port) && !(Number.isInteger(port) && port >= 1 && port <= 65535)) {
-      throw invalidProps(this, `healthCheck port must be a TCP port number from 1 to 65535, got ${describeValue(port)}`);
-    }
+    checkPort(this, 'healthCheck port', port);
     if (healthCheck.shellCommand !== undefined) checkString(this, 'healthCheck command', healthCheck.shellCommand, { nonEmpty: true });
     return healthCheck.toProperty();
   }

@@ -1,5 +1,5 @@
 import { NodeTemplate } from '../../lib/core/node-template';
-import { checkString } from './validate';
+import { checkString } from '../../lib/core/validate';
 
 /**
  * Which cloud a construct deploys to. Credentials never appear here: they come from clouds.yaml

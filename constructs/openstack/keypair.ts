@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref } from '../../lib/core/refs';
+import { checkString } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
-import { checkString, fail } from './validate';
+import { fail } from './validate';
 
 const KEY_PAIR_BRAND = Symbol.for('hybrid.OpenStackKeyPair');
 

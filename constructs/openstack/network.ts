@@ -1,9 +1,10 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkCidr, checkIp, checkString, checkWhole, isIpv4 } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
 import { OpenStackSecurityGroup, SecurityGroupRule } from './security-group';
-import { checkCidr, checkIp, checkString, fail, isIpv4 } from './validate';
+import { fail } from './validate';
 
 const NETWORK_BRAND = Symbol.for('hybrid.OpenStackNetwork');
 const IMPORTED_NETWORK_BRAND = Symbol.for('hybrid.ImportedOpenStackNetwork');
@@ -147,7 +148,7 @@ export class OpenStackNetwork extends Construct implements IOpenStackNetwork {
         throw fail(this, `allocationPools[${index}] ${pool.start}-${pool.end} is not inside cidr ${this.cidr}`);
       }
     });
-    if (props.mtu !== undefined && (!Number.isInteger(props.mtu) || props.mtu < 68)) throw fail(this, `mtu must be a whole number >= 68, got ${describeValue(props.mtu)}`);
+    checkWhole(this, 'mtu', props.mtu, 68, undefined, { refs: false });
     this.cloud = props.cloud;
     this.region = props.region;
     this.externalNetwork = external || undefined;

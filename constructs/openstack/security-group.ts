@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkCidr, checkPort, checkString } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
-import { checkCidr, checkPort, checkString, fail } from './validate';
+import { fail } from './validate';
 
 const SECURITY_GROUP_BRAND = Symbol.for('hybrid.OpenStackSecurityGroup');
 

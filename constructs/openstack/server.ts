@@ -1,11 +1,12 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkIp, checkString, checkStringMap } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
 import { OpenStackKeyPair } from './keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from './network';
 import { OpenStackSecurityGroup } from './security-group';
-import { checkIp, checkString, checkStringMap, fail } from './validate';
+import { METADATA_KEYS, fail } from './validate';
 import { OpenStackVolume } from './volume';
 
 const SERVER_BRAND = Symbol.for('hybrid.OpenStackServer');
@@ -104,7 +105,7 @@ export class OpenStackServer extends Construct {
     checkIp(this, 'floatingIpAddress', props.floatingIpAddress);
     if (props.floatingIpAddress !== undefined && !props.floatingIp) throw fail(this, 'floatingIpAddress needs floatingIp: true');
     checkString(this, 'userData', props.userData, { optional: true });
-    checkStringMap(this, 'metadata', props.metadata);
+    checkStringMap(this, 'metadata', props.metadata, { keys: METADATA_KEYS });
     for (const name of ['serverGroup', 'availabilityZone', 'name', 'floatingNetwork'] as const) checkString(this, name, props[name], { optional: true, nonEmpty: true });
     const connection = { cloud: props.cloud ?? props.network.cloud, region: props.region ?? props.network.region };
 

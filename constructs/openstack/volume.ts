@@ -1,8 +1,9 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
-import { Ref, describeValue } from '../../lib/core/refs';
+import { Ref } from '../../lib/core/refs';
+import { checkString, checkStringMap, checkWhole } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection } from './connection';
-import { checkString, checkStringMap, fail } from './validate';
+import { METADATA_KEYS, fail } from './validate';
 
 const VOLUME_BRAND = Symbol.for('hybrid.OpenStackVolume');
 
@@ -39,9 +40,9 @@ export class OpenStackVolume extends NodeTemplate {
     Object.defineProperty(this, VOLUME_BRAND, { value: true });
     if (!props || typeof props !== 'object') throw fail(this, 'props with sizeGb are required');
     applyConnection(this, props);
-    if (!Number.isInteger(props.sizeGb) || props.sizeGb < 1) throw fail(this, `sizeGb must be a whole number >= 1, got ${describeValue(props.sizeGb)}`);
+    checkWhole(this, 'sizeGb', props.sizeGb, 1, undefined, { refs: false, unit: 'GiB', required: true });
     for (const name of ['name', 'volumeType', 'availabilityZone', 'image', 'description'] as const) checkString(this, name, props[name], { optional: true });
-    checkStringMap(this, 'metadata', props.metadata);
+    checkStringMap(this, 'metadata', props.metadata, { keys: METADATA_KEYS });
     this.setProperty('size', props.sizeGb);
     const properties: Array<[string, unknown]> = [
       ['name', props.name], ['volume_type', props.volumeType], ['availability_zone', props.availabilityZone], ['image', props.image],

@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkPort, checkString, checkWhole } from '../../lib/core/validate';
 import { Host, HostAuth, HostKey } from '../hosts/host';
-import { checkString } from '../local/validate';
 
 const WINDOWS_HOST_BRAND = Symbol.for('hybrid.WindowsHost');
 
@@ -64,10 +64,10 @@ export class WindowsHost extends NodeTemplate {
       throw invalidProps(this, `address must be a host name or IP address (no spaces, '/', '\\' or '@'; the user goes in 'user'), got ${describeValue(props.address)}`);
     }
     checkString(this, 'user', props.user, { nonEmpty: true });
-    this.checkWhole('port', props.port, 1, 65535, true);
-    this.checkWhole('concurrency', props.concurrency, 1, 64);
-    this.checkWhole('connectTimeout', props.connectTimeout, 1, 3600);
-    this.checkWhole('keepaliveInterval', props.keepaliveInterval, 0, 3600);
+    checkPort(this, 'port', props.port);
+    checkWhole(this, 'concurrency', props.concurrency, 1, 64, { refs: false });
+    checkWhole(this, 'connectTimeout', props.connectTimeout, 1, 3600, { refs: false });
+    checkWhole(this, 'keepaliveInterval', props.keepaliveInterval, 0, 3600, { refs: false });
     if (!HostAuth.isHostAuth(props.auth)) {
       throw invalidProps(this, `auth must be made with HostAuth.keyFile(path), HostAuth.keyFromSecret(secret) or HostAuth.agent(), got ${describeValue(props.auth)}`);
     }
@@ -127,13 +127,6 @@ export class WindowsHost extends NodeTemplate {
   /** The SHA256 fingerprint of the host key hybrid verified. */
   public get hostKeyFingerprint(): Ref {
     return this.attr('host_key_fingerprint');
-  }
-
-  private checkWhole(name: string, value: unknown, min: number, max: number, refAllowed = false): void {
-    if (value === undefined || (refAllowed && Ref.isRef(value))) return;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw invalidProps(this, `${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
-    }
   }
 }
 // The brand sits on the prototype: one property for all instances, inherited by subclasses.

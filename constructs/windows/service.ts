@@ -4,10 +4,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NodeTemplate, invalidProps } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkPort, checkString, checkWhole } from '../../lib/core/validate';
 import { K8sCluster } from '../kubernetes/cluster';
 import { K8sNamespace } from '../kubernetes/object';
 import { K8sExternalService } from '../kubernetes/service';
-import { checkString } from '../local/validate';
 import { WindowsHost } from './host';
 
 const WINDOWS_SERVICE_BRAND = Symbol.for('hybrid.WindowsService');
@@ -301,9 +301,8 @@ export class WindowsService extends NodeTemplate {
     if (typeof options?.name !== 'string' || !/^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/.test(options.name)) {
       throw invalidProps(this, `exposeToCluster name must be a DNS label (lowercase letters, digits and '-', starting with a letter), got ${describeValue(options?.name)}`);
     }
-    for (const [name, value] of [['port', options.port], ['targetPort', options.targetPort]] as const) {
-      if (value !== undefined && !(Number.isInteger(value) && value >= 1 && value <= 65535)) throw invalidProps(this, `exposeToCluster ${name} must be a TCP port from 1 to 65535, got ${describeValue(value)}`);
-    }
+    checkPort(this, 'exposeToCluster port', options.port);
+    checkPort(this, 'exposeToCluster targetPort', options.targetPort);
     if (options.port === undefined) throw invalidProps(this, 'exposeToCluster needs the port pods connect to');
     const exposed = new K8sExternalService(this, `ClusterService-${options.name}`, {
       cluster,
@@ -386,9 +385,7 @@ export class WindowsService extends NodeTemplate {
         throw invalidProps(this, `recovery action delays must be seconds from 0 to ${86400 * 24}, got ${describeValue(action.delaySeconds)}`);
       }
     }
-    if (recovery.resetPeriod !== undefined && !(Number.isInteger(recovery.resetPeriod) && recovery.resetPeriod >= 0)) {
-      throw invalidProps(this, `recovery.resetPeriod must be a whole number of seconds >= 0, got ${describeValue(recovery.resetPeriod)}`);
-    }
+    checkWhole(this, 'recovery.resetPeriod', recovery.resetPeriod, 0, undefined, { refs: false, unit: 'seconds' });
     if (actions.some((action) => action.action === 'run') && (typeof recovery.command !== 'string' || recovery.command.trim() === '')) {
       throw invalidProps(this, 'recovery.command must name the command that RecoveryAction.runCommand runs');
     }
@@ -418,11 +415,8 @@ export class WindowsService extends NodeTemplate {
   }
 
   private whole(name: string, property: string, value: number | undefined, min: number, max: number): void {
-    if (value === undefined) return;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw invalidProps(this, `${name} must be a whole number from ${min} to ${max}, got ${describeValue(value)}`);
-    }
-    this.setProperty(property, value);
+    checkWhole(this, name, value, min, max, { refs: false });
+    if (value !== undefined) this.setProperty(property, value);
   }
 }
 // The brand sits on the prototype: one property for all instances, inherited by subclasses.

@@ -3,6 +3,7 @@ import { ErrorCode, HybridError } from './errors';
 import { SourceLocation, constructError, creationLocation } from './location';
 import { OperationProps, OperationSpec, toOperationSpec } from './operation';
 import { AttributeRef, PropertyRef, Ref } from './refs';
+import { checkInstanceCounts } from './validate';
 
 const NODE_TEMPLATE_BRAND = Symbol.for('hybrid.NodeTemplate');
 
@@ -159,14 +160,7 @@ export class NodeTemplate extends Construct {
     const initial = instances.default ?? 1;
     const min = instances.min ?? 0;
     const max = instances.max ?? -1;
-    for (const [label, value] of [['default', initial], ['min', min], ['max', max]] as const) {
-      if (!Number.isInteger(value) || value < -1 || (label !== 'max' && value < 0)) {
-        throw this.invalid(`instances.${label} must be a whole number >= ${label === 'max' ? -1 : 0}, got ${value}`);
-      }
-    }
-    if (initial < min || (max !== -1 && (initial > max || min > max))) {
-      throw this.invalid(`instances must satisfy min <= default <= max, got min ${min}, default ${initial}, max ${max}`);
-    }
+    checkInstanceCounts(this, { default: initial, min, max }, { default: 'instances.default', min: 'instances.min', max: 'instances.max' });
     this._instances = { default: initial, min, max };
   }
 

@@ -1,5 +1,6 @@
 import { ErrorCode } from './errors';
 import { errorHere } from './location';
+import { checkWhole } from './validate';
 
 /** A lifecycle or relationship operation: what implements it and with which inputs. */
 export interface OperationProps {
@@ -63,9 +64,7 @@ export function toOperationSpec(props: OperationProps | string, where: string): 
   if (typeof props !== 'object' || props === null) {
     throw errorHere(ErrorCode.InvalidProps, `${where}: an operation is an implementation name or { implementation, inputs, ... }, got ${typeof props}`);
   }
-  if (props.maxRetries !== undefined && (!Number.isInteger(props.maxRetries) || props.maxRetries < -1)) {
-    throw errorHere(ErrorCode.InvalidProps, `${where}: maxRetries must be an integer >= -1, got ${props.maxRetries}`);
-  }
+  checkWhole((message) => errorHere(ErrorCode.InvalidProps, `${where}: ${message}`), 'maxRetries (-1 for no limit)', props.maxRetries, -1, undefined, { refs: false });
   for (const [field, value] of [['retryInterval', props.retryInterval], ['timeout', props.timeout]] as const) {
     if (value !== undefined && !(typeof value === 'number' && value > 0)) {
       throw errorHere(ErrorCode.InvalidProps, `${where}: ${field} must be a positive number of seconds, got ${value}`);

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { ErrorCode } from './errors';
 import { SourceLocation, constructError, creationLocation } from './location';
 import { NodeTemplate } from './node-template';
+import { checkInstanceCounts } from './validate';
 
 const SCALING_GROUP_BRAND = Symbol.for('hybrid.ScalingGroup');
 
@@ -47,11 +48,11 @@ export class ScalingGroup extends Construct {
     this.defaultInstances = props.defaultInstances ?? 1;
     this.minInstances = props.minInstances ?? 0;
     this.maxInstances = props.maxInstances ?? -1;
-    const { defaultInstances: d, minInstances: min, maxInstances: max } = this;
-    if (![d, min].every((v) => Number.isInteger(v) && v >= 0) || !Number.isInteger(max) || max < -1) {
-      throw fail(`instances must be whole numbers (max may be -1 for unbounded), got default ${d}, min ${min}, max ${max}`);
-    }
-    if (d < min || (max !== -1 && (d > max || min > max))) throw fail(`instances must satisfy min <= default <= max, got min ${min}, default ${d}, max ${max}`);
+    checkInstanceCounts(
+      fail,
+      { default: this.defaultInstances, min: this.minInstances, max: this.maxInstances },
+      { default: 'defaultInstances', min: 'minInstances', max: 'maxInstances' },
+    );
   }
 }
 // The brand sits on the prototype: one property for all instances, inherited by subclasses.

@@ -83,7 +83,7 @@ test('fails if the fingerprint is not a SHA256 fingerprint', () => {
 test('fails if the port is out of range, naming the construct path', () => {
   const message = invalidPropsMessage(() => new Host(stack, 'Web', { address: 'a', user: 'u', auth: HostAuth.agent(), port: 70000 }));
   expect(message).toContain('demo/Web');
-  expect(message).toContain('port must be a whole number from 1 to 65535, got 70000');
+  expect(message).toContain('port must be a port number from 1 to 65535, got 70000');
 });
 
 test('fails if the address holds the user', () => {

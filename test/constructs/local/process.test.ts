@@ -61,7 +61,7 @@ test('fails if the program is an empty string', () => {
 });
 
 test('fails if the health check port is not a TCP port', () => {
-  expect(() => new LocalProcess(stack, 'Api', { command: ['api'], healthCheck: HealthCheck.port(70000) })).toThrow(/demo\/Api: healthCheck port must be a TCP port number from 1 to 65535, got 70000/);
+  expect(() => new LocalProcess(stack, 'Api', { command: ['api'], healthCheck: HealthCheck.port(70000) })).toThrow(/demo\/Api: healthCheck port must be a port number from 1 to 65535, got 70000/);
 });
 
 test('fails if the health check is not made by HealthCheck', () => {
@@ -69,5 +69,5 @@ test('fails if the health check is not made by HealthCheck', () => {
 });
 
 test('fails if the startup timeout is not a whole number of seconds', () => {
-  expect(() => new LocalProcess(stack, 'Api', { command: ['api'], startupTimeout: 0 })).toThrow(/demo\/Api: startupTimeout must be a whole number of seconds >= 1, got 0/);
+  expect(() => new LocalProcess(stack, 'Api', { command: ['api'], startupTimeout: 0 })).toThrow(/demo\/Api: startupTimeout must be a whole number of seconds from 1 up, got 0/);
 });

@@ -173,7 +173,7 @@ describe('OpenStackSecurityGroup, OpenStackVolume and OpenStackKeyPair', () => {
   });
 
   test('fails if a volume size is not a whole number of GiB', () => {
-    expect(errorOf(() => new OpenStackVolume(stack, 'Data', { sizeGb: 0.5 })).message).toContain('demo/Data: sizeGb must be a whole number >= 1, got 0.5');
+    expect(errorOf(() => new OpenStackVolume(stack, 'Data', { sizeGb: 0.5 })).message).toContain('demo/Data: sizeGb must be a whole number of GiB from 1 up, got 0.5');
   });
 
   test('a key pair without a public key generates one, and its private key is an attribute', () => {
