@@ -160,30 +160,81 @@ export enum HostOs {
   DARWIN = 'darwin',
 }
 
-/** Props of a Host. */
-export interface HostProps {
+/** How hybrid reaches a machine over SSH: the props Host and WindowsHost share. */
+export interface SshConnectionProps {
   /** Host name or IP address (a Ref to another node's attribute works, e.g. a server's IP). */
   readonly address: string | Ref;
   /** SSH port. @default 22 */
   readonly port?: number | Ref;
   /** Login user. */
   readonly user: string | Ref;
-  /** How hybrid logs in. */
+  /** How hybrid logs in: `HostAuth.keyFile(...)`, `HostAuth.keyFromSecret(...)` or `HostAuth.agent()`. */
   readonly auth: HostAuth;
   /** How hybrid verifies the host's key. @default HostKey.knownHosts() (~/.ssh/known_hosts) */
   readonly hostKey?: HostKey;
-  /** Operating system family. @default HostOs.LINUX */
-  readonly os?: HostOs;
-  /** A jump host hybrid connects through (it is deployed, and so verified, first). @default - a direct connection */
+  /** An SSH jump host hybrid connects through (it is deployed, and so verified, first). @default - a direct connection */
   readonly bastion?: Host;
-  /** How `sudo: true` commands become root. @default Sudo.noPassword() */
-  readonly sudo?: Sudo;
   /** At most this many operations run on the host at once, over one connection. @default 4 */
   readonly concurrency?: number;
   /** Seconds to wait for the connection and the SSH handshake. @default 20 */
   readonly connectTimeout?: number;
   /** Seconds between SSH keepalives (3 unanswered ones end the connection); 0 turns them off. @default 15 */
   readonly keepaliveInterval?: number;
+}
+
+/**
+ * Checks the SSH connection props and sets them on a host's node template (address, port, user,
+ * auth, host_key, bastion, concurrency, connect_timeout, keepalive_interval); the node then
+ * depends on its bastion. Not part of the public API: Host and WindowsHost call it.
+ */
+export function applySshConnection(node: NodeTemplate, props: SshConnectionProps): void {
+  checkString(node, 'address', props.address, { nonEmpty: true });
+  if (typeof props.address === 'string' && /[\s/@\\]/.test(props.address)) {
+    throw invalidProps(node, `address must be a host name or IP address (no spaces, '/', '\\' or '@'; the user goes in 'user'), got ${describeValue(props.address)}`);
+  }
+  checkString(node, 'user', props.user, { nonEmpty: true });
+  checkPort(node, 'port', props.port);
+  checkWhole(node, 'concurrency', props.concurrency, 1, 64, { refs: false });
+  checkWhole(node, 'connectTimeout', props.connectTimeout, 1, 3600, { refs: false });
+  checkWhole(node, 'keepaliveInterval', props.keepaliveInterval, 0, 3600, { refs: false });
+  if (!HostAuth.isHostAuth(props.auth)) {
+    throw invalidProps(node, `auth must be made with HostAuth.keyFile(path), HostAuth.keyFromSecret(secret) or HostAuth.agent(), got ${describeValue(props.auth)}`);
+  }
+  props.auth.validate(node);
+  const hostKey = props.hostKey ?? HostKey.knownHosts();
+  if (!HostKey.isHostKey(hostKey)) {
+    throw invalidProps(node, `hostKey must be made with HostKey.knownHosts(), HostKey.fingerprint('SHA256:…') or HostKey.trustOnFirstUse(), got ${describeValue(hostKey)}`);
+  }
+  hostKey.validate(node);
+  if (props.bastion !== undefined && !Host.isHost(props.bastion)) throw invalidProps(node, `bastion must be a Host (an SSH jump host), got ${describeValue(props.bastion)}`);
+
+  node.setProperty('address', props.address);
+  if (props.port !== undefined) node.setProperty('port', props.port);
+  node.setProperty('user', props.user);
+  node.setProperty('auth', props.auth.toProperty());
+  node.setProperty('host_key', hostKey.toProperty());
+  if (props.bastion) {
+    node.setProperty('bastion', connectionOf(props.bastion));
+    node.dependsOn(props.bastion);
+  }
+  if (props.concurrency !== undefined) node.setProperty('concurrency', props.concurrency);
+  if (props.connectTimeout !== undefined) node.setProperty('connect_timeout', props.connectTimeout);
+  if (props.keepaliveInterval !== undefined) node.setProperty('keepalive_interval', props.keepaliveInterval);
+}
+
+/** How to reach a host, as a host behind it holds it in its `bastion` property. */
+function connectionOf(host: Host): { [key: string]: any } {
+  const connection: { [key: string]: any } = {};
+  for (const key of ['address', 'port', 'user', 'auth', 'host_key', 'bastion']) if (host.properties[key] !== undefined) connection[key] = host.properties[key];
+  return connection;
+}
+
+/** Props of a Host. */
+export interface HostProps extends SshConnectionProps {
+  /** Operating system family. @default HostOs.LINUX */
+  readonly os?: HostOs;
+  /** How `sudo: true` commands become root. @default Sudo.noPassword() */
+  readonly sudo?: Sudo;
   /** Where scripts are staged on the host (a private directory per run, removed afterwards). @default '/tmp' */
   readonly tempDirectory?: string;
 }
@@ -202,57 +253,24 @@ export class Host extends NodeTemplate {
     return typeof x === 'object' && x !== null && x[HOST_BRAND] === true;
   }
 
-  private readonly connection: { [key: string]: any };
-
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id, { type: Host.NODE_TYPE });
     Object.defineProperty(this, HOST_BRAND, { value: true });
-    checkString(this, 'address', props.address, { nonEmpty: true });
-    if (typeof props.address === 'string' && /[\s/@]/.test(props.address)) {
-      throw invalidProps(this, `address must be a host name or IP address (no spaces, '/' or '@'; the user goes in 'user'), got ${describeValue(props.address)}`);
-    }
-    checkString(this, 'user', props.user, { nonEmpty: true });
-    checkPort(this, 'port', props.port);
-    checkWhole(this, 'concurrency', props.concurrency, 1, 64, { refs: false });
-    checkWhole(this, 'connectTimeout', props.connectTimeout, 1, 3600, { refs: false });
-    checkWhole(this, 'keepaliveInterval', props.keepaliveInterval, 0, 3600, { refs: false });
-    if (!HostAuth.isHostAuth(props.auth)) {
-      throw invalidProps(this, `auth must be made with HostAuth.keyFile(path), HostAuth.keyFromSecret(secret) or HostAuth.agent(), got ${describeValue(props.auth)}`);
-    }
-    props.auth.validate(this);
-    const hostKey = props.hostKey ?? HostKey.knownHosts();
-    if (!HostKey.isHostKey(hostKey)) {
-      throw invalidProps(this, `hostKey must be made with HostKey.knownHosts(), HostKey.fingerprint('SHA256:…') or HostKey.trustOnFirstUse(), got ${describeValue(hostKey)}`);
-    }
-    hostKey.validate(this);
+    applySshConnection(this, props);
     const sudo = props.sudo ?? Sudo.noPassword();
     if (!Sudo.isSudo(sudo)) throw invalidProps(this, `sudo must be made with Sudo.noPassword() or Sudo.withPassword(secret), got ${describeValue(sudo)}`);
     sudo.validate(this);
     if (props.os !== undefined && !Object.values(HostOs).includes(props.os)) {
       throw invalidProps(this, `os must be one of ${Object.values(HostOs).join(', ')} (Windows hosts are WindowsHost), got ${describeValue(props.os)}`);
     }
-    if (props.bastion !== undefined && !Host.isHost(props.bastion)) throw invalidProps(this, `bastion must be another Host, got ${describeValue(props.bastion)}`);
     if (props.tempDirectory !== undefined && (typeof props.tempDirectory !== 'string' || !/^\/[A-Za-z0-9/._+-]*$/.test(props.tempDirectory))) {
       throw invalidProps(this, `tempDirectory must be an absolute path of letters, digits and / . _ + -, got ${describeValue(props.tempDirectory)}`);
     }
 
-    this.connection = {
-      address: props.address,
-      ...(props.port !== undefined ? { port: props.port } : {}),
-      user: props.user,
-      auth: props.auth.toProperty(),
-      host_key: hostKey.toProperty(),
-      ...(props.bastion ? { bastion: props.bastion.connection } : {}),
-    };
-    for (const [name, value] of Object.entries(this.connection)) this.setProperty(name, value);
     this.setProperty('os_family', props.os ?? HostOs.LINUX);
     const sudoProperty = sudo.toProperty();
     if (Object.keys(sudoProperty).length > 0) this.setProperty('sudo', sudoProperty);
-    if (props.concurrency !== undefined) this.setProperty('concurrency', props.concurrency);
-    if (props.connectTimeout !== undefined) this.setProperty('connect_timeout', props.connectTimeout);
-    if (props.keepaliveInterval !== undefined) this.setProperty('keepalive_interval', props.keepaliveInterval);
     if (props.tempDirectory !== undefined) this.setProperty('temp_directory', props.tempDirectory);
-    if (props.bastion) this.dependsOn(props.bastion);
   }
 
   /** The address hybrid connects to (Cloudify's `ip` attribute), known once the host is reached. */

@@ -86,6 +86,16 @@ test('fails if the port is out of range, naming the construct path', () => {
   expect(message).toContain('port must be a port number from 1 to 65535, got 70000');
 });
 
+test('fails if the address holds a backslash', () => {
+  expect(invalidPropsMessage(() => new Host(stack, 'Web', { address: 'corp\\web1', user: 'u', auth: HostAuth.agent() }))).toContain(`address must be a host name or IP address (no spaces, '/', '\\' or '@'`);
+});
+
+test('a host behind a bastion holds the bastion connection and depends on it', () => {
+  const bastion = new Host(stack, 'Bastion', { address: 'bastion.example', user: 'jump', auth: HostAuth.agent(), port: 2222 });
+  const web = new Host(stack, 'Web', { address: '10.0.0.5', user: 'u', auth: HostAuth.agent(), bastion });
+  expect([web.properties.bastion.address, web.properties.bastion.port, web.relationships.map((r) => r.target.node.id)]).toEqual(['bastion.example', 2222, ['Bastion']]);
+});
+
 test('fails if the address holds the user', () => {
   expect(invalidPropsMessage(() => new Host(stack, 'Web', { address: 'root@10.0.0.5', user: 'u', auth: HostAuth.agent() }))).toContain("the user goes in 'user'");
 });
