@@ -1,4 +1,4 @@
-import { TypesDocument } from './schema';
+import { PropertySchema, TypesDocument } from './schema';
 
 /**
  * Properties every node that runs something on a host shares: the environment, working
@@ -19,6 +19,27 @@ const connection = (kind: string) => ({
   check_drift: `hybrid.ssh.${kind}.read`,
 });
 
+/** How a host is reached over SSH: the properties of every host type the SSH machinery connects to. */
+export const SSH_CONNECTION_PROPERTIES: { [name: string]: PropertySchema } = {
+  address: { type: 'string', required: true, description: 'Host name or IP address.' },
+  port: { type: 'integer', default: 22, description: 'SSH port.' },
+  user: { type: 'string', required: true, description: 'Login user.' },
+  auth: {
+    type: 'dict',
+    default: { method: 'agent' },
+    description: '`{ method: key_file, path, passphrase? }`, `{ method: private_key, private_key, passphrase? }` (a secret) or `{ method: agent, socket? }`.',
+  },
+  host_key: {
+    type: 'dict',
+    default: { known_hosts: '~/.ssh/known_hosts' },
+    description: '`{ known_hosts: path }`, `{ fingerprint: "SHA256:..." }` or `{ trust_on_first_use: true }` (the key seen first is recorded and required afterwards).',
+  },
+  bastion: { type: 'dict', default: {}, description: 'The connection properties (address, port, user, auth, host_key, bastion) of a jump host; empty means a direct connection.' },
+  concurrency: { type: 'integer', default: 4, description: 'At most this many operations run on the host at once (one SSH connection, several sessions).' },
+  connect_timeout: { type: 'integer', default: 20, description: 'Seconds to wait for the TCP connection and the SSH handshake.' },
+  keepalive_interval: { type: 'integer', default: 15, description: 'Seconds between SSH keepalives; the connection counts as lost after 3 unanswered ones. 0 turns them off.' },
+};
+
 /**
  * Node types of the ssh provider: hosts reached over SSH and what runs on them. Commands,
  * scripts and files are `contained_in` a Host; the provider finds the connection by walking up
@@ -34,24 +55,8 @@ export const SSH_TYPES: TypesDocument = {
         'An existing machine reached over SSH. Create connects (verifying the host key and logging in) and records facts about the host; ' +
         'nothing is ever deleted from it.',
       properties: {
-        address: { type: 'string', required: true, description: 'Host name or IP address.' },
-        port: { type: 'integer', default: 22, description: 'SSH port.' },
-        user: { type: 'string', required: true, description: 'Login user.' },
-        auth: {
-          type: 'dict',
-          default: { method: 'agent' },
-          description: '`{ method: key_file, path, passphrase? }`, `{ method: private_key, private_key, passphrase? }` (a secret) or `{ method: agent, socket? }`.',
-        },
-        host_key: {
-          type: 'dict',
-          default: { known_hosts: '~/.ssh/known_hosts' },
-          description: '`{ known_hosts: path }`, `{ fingerprint: "SHA256:..." }` or `{ trust_on_first_use: true }` (the key seen first is recorded and required afterwards).',
-        },
-        bastion: { type: 'dict', default: {}, description: 'The connection properties (address, port, user, auth, host_key, bastion) of a jump host; empty means a direct connection.' },
+        ...SSH_CONNECTION_PROPERTIES,
         sudo: { type: 'dict', default: {}, description: '`{}` for NOPASSWD sudo, or `{ password: <secret> }`.' },
-        concurrency: { type: 'integer', default: 4, description: 'At most this many operations run on the host at once (one SSH connection, several sessions).' },
-        connect_timeout: { type: 'integer', default: 20, description: 'Seconds to wait for the TCP connection and the SSH handshake.' },
-        keepalive_interval: { type: 'integer', default: 15, description: 'Seconds between SSH keepalives; the connection counts as lost after 3 unanswered ones. 0 turns them off.' },
         temp_directory: { type: 'string', default: '/tmp', description: 'Where scripts are staged (a private 0700 directory per run, removed afterwards).' },
       },
       interfaces: {

@@ -1,4 +1,5 @@
 import { TypesDocument } from './schema';
+import { SSH_CONNECTION_PROPERTIES } from './ssh';
 
 /**
  * Node types of the windows provider: Windows machines reached over SSH (Windows OpenSSH with
@@ -14,23 +15,8 @@ export const WINDOWS_TYPES: TypesDocument = {
         'An existing Windows machine reached over SSH (Windows OpenSSH, cmd.exe as the default shell). Create connects (verifying the host key and ' +
         'logging in) and records facts about the host; nothing is ever deleted from it.',
       properties: {
-        address: { type: 'string', required: true, description: 'Host name or IP address.' },
-        port: { type: 'integer', default: 22, description: 'SSH port.' },
+        ...SSH_CONNECTION_PROPERTIES,
         user: { type: 'string', required: true, description: 'Login user; it must be an administrator to manage services.' },
-        auth: {
-          type: 'dict',
-          default: { method: 'agent' },
-          description: '`{ method: key_file, path, passphrase? }`, `{ method: private_key, private_key, passphrase? }` (a secret) or `{ method: agent, socket? }`.',
-        },
-        host_key: {
-          type: 'dict',
-          default: { known_hosts: '~/.ssh/known_hosts' },
-          description: '`{ known_hosts: path }`, `{ fingerprint: "SHA256:..." }` or `{ trust_on_first_use: true }`.',
-        },
-        bastion: { type: 'dict', default: {}, description: 'Connection properties of an SSH jump host; empty means a direct connection.' },
-        concurrency: { type: 'integer', default: 4, description: 'At most this many operations run on the host at once (one SSH connection).' },
-        connect_timeout: { type: 'integer', default: 20, description: 'Seconds to wait for the TCP connection and the SSH handshake.' },
-        keepalive_interval: { type: 'integer', default: 15, description: 'Seconds between SSH keepalives; 0 turns them off.' },
         data_directory: {
           type: 'string',
           default: 'C:\\ProgramData\\hybrid',
