@@ -9,10 +9,29 @@ const REMOTE_COMMAND_BRAND = Symbol.for('hybrid.RemoteCommand');
 const RESERVED_OUTPUTS = ['ran_at'];
 const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
-/** Props of a RemoteCommand. */
-export interface RemoteCommandProps {
+/** Props every remote run shares (RemoteCommand, RemoteScript). */
+export interface RemoteRunProps {
   /** The Host it runs on. */
   readonly host: Host;
+  /**
+   * Environment variables; values may be Refs to other nodes' attributes or secrets. They reach
+   * the run through a quoted file, so any value is safe. @default - none
+   */
+  readonly env?: { [name: string]: string | Ref };
+  /** Working directory on the host, absolute or relative to the login directory. @default - the login directory */
+  readonly cwd?: string | Ref;
+  /** Run as root through sudo, as the Host's `sudo` prop says. @default false */
+  readonly sudo?: boolean;
+  /** Outputs whose values are secret: encrypted in state, masked in logs and errors. @default - none */
+  readonly secretOutputs?: string[];
+  /** Values that, when they change, replace the run: delete runs, then create. @default - none */
+  readonly triggers?: { [name: string]: string | Ref };
+  /** Seconds each run may take before it is killed. @default - the engine's operation timeout */
+  readonly timeout?: number;
+}
+
+/** Props of a RemoteCommand. */
+export interface RemoteCommandProps extends RemoteRunProps {
   /**
    * Shell command (`/bin/sh`) run on deploy. To publish values, print a line `::hybrid-output::`
    * and then `key=value` lines (or `key<<EOF`, lines, `EOF` for a multi-line value); read them
@@ -23,21 +42,23 @@ export interface RemoteCommandProps {
   readonly update?: string | Ref;
   /** Shell command run on destroy. @default - nothing runs on destroy */
   readonly delete?: string | Ref;
+}
+
+/** What a remote command or script publishes: its outputs, and when it last ran. */
+export abstract class RemoteRun extends NodeTemplate {
   /**
-   * Environment variables; values may be Refs to other nodes' attributes or secrets. They reach
-   * the command through a quoted file, so any value is safe. @default - none
+   * A value the run printed after its `::hybrid-output::` line. For a name listed in
+   * `secretOutputs` the value stays secret wherever the Ref is used.
    */
-  readonly env?: { [name: string]: string | Ref };
-  /** Working directory on the host, absolute or relative to the login directory. @default - the login directory */
-  readonly cwd?: string | Ref;
-  /** Run as root through sudo, as the Host's `sudo` prop says. @default false */
-  readonly sudo?: boolean;
-  /** Outputs whose values are secret: encrypted in state, masked in logs and errors. @default - none */
-  readonly secretOutputs?: string[];
-  /** Values that, when they change, replace the command: delete runs, then create. @default - none */
-  readonly triggers?: { [name: string]: string | Ref };
-  /** Seconds each run may take before it is killed. @default - the engine's operation timeout */
-  readonly timeout?: number;
+  public output(name: string): Ref {
+    checkOutputName(this, name);
+    return this.attr(name);
+  }
+
+  /** When the create (or update) run last finished, as an ISO time. */
+  public get ranAt(): Ref {
+    return this.attr('ran_at');
+  }
 }
 
 /**
@@ -45,7 +66,7 @@ export interface RemoteCommandProps {
  * environment, working directory and sudo. Output streams to the log; a failure shows the exit
  * code and the last lines of output.
  */
-export class RemoteCommand extends NodeTemplate {
+export class RemoteCommand extends RemoteRun {
   /** The node type this construct creates. */
   public static readonly NODE_TYPE = 'hybrid.nodes.ssh.Command';
 
@@ -59,34 +80,13 @@ export class RemoteCommand extends NodeTemplate {
     Object.defineProperty(this, REMOTE_COMMAND_BRAND, { value: true });
     applyRunProps(this, props, 'command');
   }
-
-  /**
-   * A value the command printed after its `::hybrid-output::` line. For a name listed in
-   * `secretOutputs` the value stays secret wherever the Ref is used.
-   */
-  public output(name: string): Ref {
-    checkOutputName(this, name);
-    return this.attr(name);
-  }
-
-  /** When the create (or update) command last finished, as an ISO time. */
-  public get ranAt(): Ref {
-    return this.attr('ran_at');
-  }
 }
 
-/** Props every remote run shares (RemoteCommand, RemoteScript). */
-interface RunProps {
-  readonly host: Host;
+/** The props applyRunProps reads: a command's or a script's. */
+interface RunProps extends RemoteRunProps {
   readonly create: string | Ref;
   readonly update?: string | Ref;
   readonly delete?: string | Ref;
-  readonly env?: { [name: string]: string | Ref };
-  readonly cwd?: string | Ref;
-  readonly sudo?: boolean;
-  readonly secretOutputs?: string[];
-  readonly triggers?: { [name: string]: string | Ref };
-  readonly timeout?: number;
   readonly args?: Array<string | Ref>;
 }
 

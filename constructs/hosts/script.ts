@@ -1,15 +1,11 @@
 import { Construct } from 'constructs';
-import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref } from '../../lib/core/refs';
-import { applyRunProps, checkOutputName } from './command';
-import { Host } from './host';
+import { RemoteRun, RemoteRunProps, applyRunProps } from './command';
 
 const REMOTE_SCRIPT_BRAND = Symbol.for('hybrid.RemoteScript');
 
 /** Props of a RemoteScript. */
-export interface RemoteScriptProps {
-  /** The Host it runs on. */
-  readonly host: Host;
+export interface RemoteScriptProps extends RemoteRunProps {
   /**
    * The script run on deploy: its text, run by the interpreter its `#!` line names (default
    * `/bin/sh`). To publish values, print `::hybrid-output::` and then `key=value` lines (or
@@ -22,18 +18,6 @@ export interface RemoteScriptProps {
   readonly delete?: string | Ref;
   /** Arguments every script gets (`$1`, `$2`, ...). @default - none */
   readonly args?: Array<string | Ref>;
-  /** Environment variables; values may be Refs to other nodes' attributes or secrets. @default - none */
-  readonly env?: { [name: string]: string | Ref };
-  /** Working directory on the host, absolute or relative to the login directory. @default - the login directory */
-  readonly cwd?: string | Ref;
-  /** Run as root through sudo, as the Host's `sudo` prop says. @default false */
-  readonly sudo?: boolean;
-  /** Outputs whose values are secret: encrypted in state, masked in logs and errors. @default - none */
-  readonly secretOutputs?: string[];
-  /** Values that, when they change, replace the script: delete runs, then create. @default - none */
-  readonly triggers?: { [name: string]: string | Ref };
-  /** Seconds each run may take before it is killed. @default - the engine's operation timeout */
-  readonly timeout?: number;
 }
 
 /**
@@ -41,7 +25,7 @@ export interface RemoteScriptProps {
  * interpreter, arguments, environment and (optionally) sudo. A script that publishes outputs is
  * how one node hands data to others (an address, a token, a kubeconfig).
  */
-export class RemoteScript extends NodeTemplate {
+export class RemoteScript extends RemoteRun {
   /** The node type this construct creates. */
   public static readonly NODE_TYPE = 'hybrid.nodes.ssh.Script';
 
@@ -54,16 +38,5 @@ export class RemoteScript extends NodeTemplate {
     super(scope, id, { type: RemoteScript.NODE_TYPE });
     Object.defineProperty(this, REMOTE_SCRIPT_BRAND, { value: true });
     applyRunProps(this, props, 'script');
-  }
-
-  /** A value the script printed after its `::hybrid-output::` line. */
-  public output(name: string): Ref {
-    checkOutputName(this, name);
-    return this.attr(name);
-  }
-
-  /** When the create (or update) script last finished, as an ISO time. */
-  public get ranAt(): Ref {
-    return this.attr('ran_at');
   }
 }
