@@ -233,9 +233,8 @@ export class Resolver {
     const placed = this.placement(node);
     if (placed.all.length === 1) return placed.all[0].id;
     if (placed.all.length === 0) {
-      const recorded = this.recordOf(`${node}_0`);
-      if (recorded) return recorded.id;
-      throw new HybridError(ErrorCode.DanglingRef, `${where}: get_attribute of node '${node}', which has no instances`);
+      // Not a recorded instance: one the plan deletes would give a value that is about to go.
+      throw new HybridError(ErrorCode.DanglingRef, `${where}: get_attribute of node '${node}', which has no instances (scaled to 0): remove the reference, or keep at least one instance`);
     }
     const mine = self ? this.desired.get(self) : undefined;
     const near = new Set<PlacedInstance>();

@@ -186,6 +186,15 @@ describe('secrets and unknown values in plans', () => {
     expect(step(plan, 'a_0').changes).toContainEqual({ property: 'value', after: '"a_0"' });
   });
 
+  test('fails naming the node when get_attribute names a node scaled to no instances', async () => {
+    const blueprint = (instances: number) => recordingBlueprint({
+      a: { type: RESOURCE, capabilities: { scalable: { properties: { default_instances: instances } } } },
+      b: { type: RESOURCE, properties: { value: { get_attribute: ['a', 'identity'] } } },
+    });
+    await deployed(blueprint(1));
+    await expect(planOf(blueprint(0))).rejects.toMatchObject({ code: ErrorCode.DanglingRef, message: expect.stringContaining("get_attribute of node 'a', which has no instances") });
+  });
+
   test('fails if a secret the blueprint reads is not given', async () => {
     await expect(planOf(withSecret)).rejects.toMatchObject({ code: ErrorCode.SecretMissing });
   });
