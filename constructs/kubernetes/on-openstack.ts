@@ -9,6 +9,7 @@ import { OpenStackKeyPair } from '../openstack/keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from '../openstack/network';
 import { OpenStackSecurityGroup } from '../openstack/security-group';
 import { OpenStackServer } from '../openstack/server';
+import { OpenStackServerGroup } from '../openstack/server-group';
 import { K8sCluster } from './cluster';
 import { InstallSettings, checkInstallProps, failFor, installMaster, installWorker, nodesReady } from './kubeadm-install';
 import { K8sInstallProps } from './on-hosts';
@@ -39,6 +40,12 @@ export interface K8sWorkersProps {
   readonly flavor?: string | Ref;
   /** A volume of this many GiB for each worker, attached to it (for local persistent volumes, container images). @default - none */
   readonly volumeGb?: number;
+  /**
+   * The server group the worker VMs are made in, such as one with the SOFT_ANTI_AFFINITY policy
+   * that spreads them over compute hosts, so that one host's failure takes out one worker.
+   * @default - none: Nova's scheduler places each worker on its own terms
+   */
+  readonly serverGroup?: OpenStackServerGroup;
 }
 
 /** Props of `K8sCluster.onOpenStack`. */
@@ -215,7 +222,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
   const floatingIp = props.bastion === undefined;
   const apiAccess = props.apiAccess ?? (floatingIp ? K8sApiAccess.PUBLIC : K8sApiAccess.ADVERTISED);
 
-  const vm = (vmId: string, flavor: string | Ref, extra: { groups: OpenStackSecurityGroup[]; volumeGb?: number; floatingIpAddress?: string }) => new OpenStackServer(scope, vmId, {
+  const vm = (vmId: string, flavor: string | Ref, extra: { groups: OpenStackSecurityGroup[]; volumeGb?: number; floatingIpAddress?: string; serverGroup?: OpenStackServerGroup }) => new OpenStackServer(scope, vmId, {
     ...connection,
     network: props.network,
     image: props.image,
@@ -224,6 +231,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
     securityGroups: [...baseGroups, ...extra.groups],
     floatingIp,
     ...(extra.floatingIpAddress !== undefined ? { floatingIpAddress: extra.floatingIpAddress } : {}),
+    ...(extra.serverGroup !== undefined ? { serverGroup: extra.serverGroup } : {}),
     volumes: extra.volumeGb ? [{ sizeGb: extra.volumeGb }] : [],
     ...(props.userData !== undefined ? { userData: props.userData } : {}),
   });
@@ -256,7 +264,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
   });
   const masterReady = nodesReady(scope, `${id}MasterReady`, masterHost, master.output('node_name'), settings);
 
-  const workerServer = vm(`${id}WorkerVm`, props.workers.flavor ?? props.flavor, { groups: [apiSecurityGroup], volumeGb: props.workers.volumeGb });
+  const workerServer = vm(`${id}WorkerVm`, props.workers.flavor ?? props.flavor, { groups: [apiSecurityGroup], volumeGb: props.workers.volumeGb, serverGroup: props.workers.serverGroup });
   const workerHost = host(`${id}WorkerHost`, workerServer);
   const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true, freshToken: true });
   const workers = new ScalingGroup(scope, groupName(id), {
@@ -298,6 +306,9 @@ function checkProps(fail: Fail, props: K8sClusterOnOpenStackProps): InstallSetti
     throw fail(`workers.count must lie within workers.min and workers.max, got count ${workers.count}, min ${min}, max ${max === -1 ? 'unbounded' : max}`);
   }
   checkWhole(fail, 'workers.volumeGb', workers.volumeGb, 1, 100_000, { refs: false });
+  if (workers.serverGroup !== undefined && !OpenStackServerGroup.isOpenStackServerGroup(workers.serverGroup)) {
+    throw fail(`workers.serverGroup must be an OpenStackServerGroup, got ${describeValue(workers.serverGroup)}`);
+  }
   if (props.keyPair !== undefined && !OpenStackKeyPair.isOpenStackKeyPair(props.keyPair)) throw fail(`keyPair must be an OpenStackKeyPair, got ${describeValue(props.keyPair)}`);
   if (props.keyPair && props.sshAuth === undefined && (props.keyPair.properties.public_key !== undefined || props.keyPair.properties.use_external_resource === true)) {
     throw fail(`keyPair ${props.keyPair.node.path} has no private key hybrid knows (it was given a public key, or looked up): give sshAuth, such as HostAuth.keyFromSecret(Secret.fromName('vm-key'))`);

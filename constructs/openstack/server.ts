@@ -6,6 +6,7 @@ import { OpenStackConnectionProps, applyConnection, asLookup } from './connectio
 import { OpenStackKeyPair } from './keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from './network';
 import { OpenStackSecurityGroup } from './security-group';
+import { OpenStackServerGroup } from './server-group';
 import { METADATA_KEYS, fail } from './validate';
 import { OpenStackVolume } from './volume';
 
@@ -52,8 +53,11 @@ export interface OpenStackServerProps extends OpenStackConnectionProps {
   readonly userData?: string | Ref;
   /** Server metadata. @default - none (hybrid adds its identity keys) */
   readonly metadata?: { [key: string]: string };
-  /** A server group id (affinity or anti-affinity). @default - none */
-  readonly serverGroup?: string;
+  /**
+   * The server group whose policy places the server (affinity or anti-affinity): an
+   * OpenStackServerGroup, or the id of one made elsewhere. @default - none
+   */
+  readonly serverGroup?: OpenStackServerGroup | string;
   /** The availability zone. @default - Nova's default */
   readonly availabilityZone?: string;
   /** The server name. @default - derived from the stack and the node */
@@ -106,7 +110,8 @@ export class OpenStackServer extends Construct {
     if (props.floatingIpAddress !== undefined && !props.floatingIp) throw fail(this, 'floatingIpAddress needs floatingIp: true');
     checkString(this, 'userData', props.userData, { optional: true });
     checkStringMap(this, 'metadata', props.metadata, { keys: METADATA_KEYS });
-    for (const name of ['serverGroup', 'availabilityZone', 'name', 'floatingNetwork'] as const) checkString(this, name, props[name], { optional: true, nonEmpty: true });
+    if (!OpenStackServerGroup.isOpenStackServerGroup(props.serverGroup)) checkString(this, 'serverGroup', props.serverGroup, { optional: true, nonEmpty: true });
+    for (const name of ['availabilityZone', 'name', 'floatingNetwork'] as const) checkString(this, name, props[name], { optional: true, nonEmpty: true });
     const connection = { cloud: props.cloud ?? props.network.cloud, region: props.region ?? props.network.region };
 
     this.portNode = new NodeTemplate(this, 'Port', { type: 'hybrid.nodes.openstack.Port' });
@@ -123,7 +128,7 @@ export class OpenStackServer extends Construct {
     this.serverNode.setProperty('networks', [{ port_id: this.portNode.attr('id') }]);
     if (props.keyPair) this.serverNode.setProperty('key_name', props.keyPair.keyName);
     const optional: Array<[string, unknown]> = [
-      ['user_data', props.userData], ['metadata', props.metadata], ['server_group', props.serverGroup], ['availability_zone', props.availabilityZone], ['name', props.name],
+      ['user_data', props.userData], ['metadata', props.metadata], ['server_group', OpenStackServerGroup.isOpenStackServerGroup(props.serverGroup) ? props.serverGroup.groupId : props.serverGroup], ['availability_zone', props.availabilityZone], ['name', props.name],
     ];
     for (const [name, value] of optional) if (value !== undefined) this.serverNode.setProperty(name, value);
 

@@ -1,7 +1,7 @@
 import { App, Constraint, Input, InputType, Output, Stack } from 'hybrid-iac';
 import { WordpressApp } from 'hybrid-iac/constructs/apps';
 import { K8sCluster, K8sNamespace, K8sServiceType } from 'hybrid-iac/constructs/kubernetes';
-import { OpenStackNetwork } from 'hybrid-iac/constructs/openstack';
+import { OpenStackNetwork, OpenStackServerGroup, OpenStackServerGroupPolicy } from 'hybrid-iac/constructs/openstack';
 
 // The seeds' central scenario in one `hybrid deploy`: a tenant network on OpenStack, VMs for a
 // Kubernetes cluster (one master, two workers, each worker a unit of VM, port, floating IP and
@@ -26,12 +26,14 @@ const prepareHosts = new Input(stack, 'prepareHosts', { type: InputType.BOOLEAN,
 const hostRoot = new Input(stack, 'hostRoot', { default: '/', description: "The directory the install scripts take as each VM's /" });
 
 const network = new OpenStackNetwork(stack, 'Network', { cidr: '10.20.0.0/24', externalNetwork: 'public' });
+// Workers spread over compute hosts as far as the cloud allows: one host's failure takes one worker.
+const workerSpread = new OpenStackServerGroup(stack, 'WorkerSpread', { policy: OpenStackServerGroupPolicy.SOFT_ANTI_AFFINITY });
 
 const cluster = K8sCluster.onOpenStack(stack, 'Cluster', {
   network,
   image: image.value,
   flavor: flavor.value,
-  workers: { count: 2, min: 1, max: 10, volumeGb: 1 },
+  workers: { count: 2, min: 1, max: 10, volumeGb: 1, serverGroup: workerSpread },
   sshUser: sshUser.value,
   sshPort: sshPort.value,
   apiAccess: apiAccess.value,

@@ -91,6 +91,11 @@ export const OPENSTACK_TYPES: TypesDocument = {
       name: NAME,
       public_key: { type: 'string', default: '', description: 'An OpenSSH public key line; empty generates a key pair.' },
     }, { update: false }),
+    'hybrid.nodes.openstack.ServerGroup': resourceType('cloudify.nodes.Root', 'server_group', 'A Nova server group: servers created with it are placed by its policy. Never changed in place; a new policy replaces it.', {
+      name: NAME,
+      policy: { type: 'string', default: 'soft-anti-affinity', description: '`anti-affinity` (each server on another compute host, or the create fails), `affinity`, `soft-anti-affinity` or `soft-affinity` (as far as the hosts allow).' },
+      max_servers_per_host: { type: 'integer', default: 0, description: 'With anti-affinity, how many of its servers one host may take (compute microversion 2.64); 0 means Nova\'s default, 1.' },
+    }, { update: false }),
     'hybrid.nodes.openstack.Server': resourceType('cloudify.nodes.Compute', 'server', 'A Nova server; create waits for ACTIVE, or fails with Nova\'s fault message.', {
       name: NAME,
       image: { type: 'string', required: true, description: 'The image (name or id).' },
@@ -100,7 +105,7 @@ export const OPENSTACK_TYPES: TypesDocument = {
       key_name: { type: 'string', default: '', description: 'The key pair name.' },
       user_data: { type: 'string', default: '', description: 'User data (cloud-init), as text.' },
       metadata: { type: 'dict', default: {}, description: 'Server metadata; hybrid adds hybrid_identity and hybrid_stack.' },
-      server_group: { type: 'string', default: '', description: 'A server group id (scheduler hint).' },
+      server_group: { type: 'string', default: '', description: 'A server group id (the `group` scheduler hint): the server is placed by the group\'s policy.' },
       availability_zone: { type: 'string', default: '', description: 'The availability zone; empty means Nova\'s default.' },
     }),
     'hybrid.nodes.openstack.Volume': resourceType('cloudify.nodes.Volume', 'volume', 'A Cinder volume; create waits until it is available.', {

@@ -1,6 +1,6 @@
 /**
  * The `openstack` provider: networks, subnets, routers, security groups, ports, floating IPs,
- * key pairs, servers, volumes and images over the OpenStack REST APIs (node types in
+ * key pairs, server groups, servers, volumes and images over the OpenStack REST APIs (node types in
  * lib/core/types/openstack.ts). Credentials come from clouds.yaml/secure.yaml or OS_* variables
  * as the OpenStack CLI reads them; one client (one token) per cloud and region serves a run.
  */
@@ -16,6 +16,7 @@ import { floatingIpKind, portKind } from './resources/port';
 import { routerInterfaceKind, routerKind } from './resources/router';
 import { securityGroupKind } from './resources/security-group';
 import { serverKind } from './resources/server';
+import { serverGroupKind } from './resources/server-group';
 import { volumeAttachmentKind, volumeKind } from './resources/volume';
 
 export { OpenStackClient, ClientOptions, RequestRecord } from './client/client';
@@ -69,6 +70,7 @@ const REPLACE_ON: { [nodeType: string]: string[] } = {
   'hybrid.nodes.openstack.Port': [...LOOKUP, 'network_id'],
   'hybrid.nodes.openstack.FloatingIP': [...LOOKUP, 'floating_network', 'floating_ip_address'],
   'hybrid.nodes.openstack.KeyPair': [...LOOKUP, 'name', 'public_key'],
+  'hybrid.nodes.openstack.ServerGroup': [...LOOKUP, 'name', 'policy', 'max_servers_per_host'],
   'hybrid.nodes.openstack.Server': [...LOOKUP, 'image', 'flavor', 'networks', 'key_name', 'user_data', 'availability_zone', 'server_group', 'security_groups'],
   'hybrid.nodes.openstack.Volume': [...LOOKUP, 'volume_type', 'availability_zone', 'image'],
   'hybrid.nodes.openstack.VolumeAttachment': [...LOOKUP, 'server_id', 'volume_id', 'device'],
@@ -78,7 +80,7 @@ const REPLACE_ON: { [nodeType: string]: string[] } = {
 export function openstackProvider(options: OpenStackProviderOptions = {}): Provider {
   const pool = new ClientPool(options);
   const clientFor = (context: OperationContext) => pool.for(context);
-  const kinds = [networkKind, subnetKind, routerKind, routerInterfaceKind, securityGroupKind, portKind, floatingIpKind, keyPairKind, serverKind, volumeKind, volumeAttachmentKind, imageKind];
+  const kinds = [networkKind, subnetKind, routerKind, routerInterfaceKind, securityGroupKind, portKind, floatingIpKind, keyPairKind, serverGroupKind, serverKind, volumeKind, volumeAttachmentKind, imageKind];
   const operations = Object.assign({}, ...kinds.map((kind) => operationsOf(kind as any, clientFor)));
   return {
     name: 'openstack',

@@ -3,7 +3,7 @@ import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
 import { K8sApiAccess, K8sCluster, K8sClusterOnOpenStack, K8sClusterOnOpenStackProps, K8sConfigMap } from '../../../constructs/kubernetes';
 import { NODES_READY_SCRIPT, TOKEN_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
-import { OpenStackKeyPair, OpenStackNetwork } from '../../../constructs/openstack';
+import { OpenStackKeyPair, OpenStackNetwork, OpenStackServerGroup } from '../../../constructs/openstack';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
 import { invalidPropsMessage } from '../../support/errors';
@@ -44,6 +44,16 @@ describe('K8sCluster.onOpenStack', () => {
   test('a worker unit without volumeGb has no volume', () => {
     onOpenStack();
     expect((blueprint().groups as any)['cluster-workers'].members).toEqual(['cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server']);
+  });
+
+  test('makes the worker VMs in workers.serverGroup, and not the master', () => {
+    const spread = new OpenStackServerGroup(stack, 'Spread');
+    onOpenStack({ workers: { count: 2, serverGroup: spread } });
+    expect([nodes()['cluster-worker-vm-server'].properties.server_group, nodes()['cluster-master-vm-server'].properties.server_group]).toEqual([{ get_attribute: ['spread', 'id'] }, undefined]);
+  });
+
+  test('fails if workers.serverGroup is not an OpenStackServerGroup', () => {
+    expect(invalidPropsMessage(() => onOpenStack({ workers: { count: 2, serverGroup: 'spread' as any } }))).toContain('workers.serverGroup must be an OpenStackServerGroup, got "spread"');
   });
 
   test('generates a key pair and logs in with its private key, trusting each VM key on first use', () => {

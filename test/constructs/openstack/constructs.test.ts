@@ -1,7 +1,7 @@
 import { App, Stack } from '../../../lib/core/app';
 import { ScalingGroup } from '../../../lib/core/scaling';
 import {
-  OpenStackKeyPair, OpenStackNetwork, OpenStackSecurityGroup, OpenStackServer, OpenStackVolume, RuleDirection,
+  OpenStackKeyPair, OpenStackNetwork, OpenStackSecurityGroup, OpenStackServer, OpenStackServerGroup, OpenStackServerGroupPolicy, OpenStackVolume, RuleDirection,
 } from '../../../constructs/openstack';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { errorOf } from '../../support/errors';
@@ -189,5 +189,36 @@ describe('OpenStackSecurityGroup, OpenStackVolume and OpenStackKeyPair', () => {
   test('constructs are recognized by brand, not instanceof', () => {
     const network = new OpenStackNetwork(stack, 'Net');
     expect([OpenStackNetwork.isOpenStackNetwork(network), OpenStackNetwork.isNetwork(OpenStackNetwork.fromName(stack, 'P', 'public')), OpenStackServer.isOpenStackServer(network)]).toEqual([true, true, false]);
+  });
+});
+
+describe('OpenStackServerGroup', () => {
+  test('a server group defaults to the soft anti-affinity policy', () => {
+    new OpenStackServerGroup(stack, 'Spread');
+    expect(nodes().spread).toMatchObject({ type: 'hybrid.nodes.openstack.ServerGroup', properties: { policy: 'soft-anti-affinity' } });
+  });
+
+  test('a server given the group carries its id as the server_group hint', () => {
+    const group = new OpenStackServerGroup(stack, 'Spread', { policy: OpenStackServerGroupPolicy.ANTI_AFFINITY, maxServersPerHost: 2 });
+    new OpenStackServer(stack, 'Web', { network: new OpenStackNetwork(stack, 'Net'), image: 'cirros', flavor: 'm1.tiny', serverGroup: group });
+    expect([nodes().spread.properties, nodes()['web-server'].properties!.server_group]).toEqual([{ policy: 'anti-affinity', max_servers_per_host: 2 }, { get_attribute: ['spread', 'id'] }]);
+  });
+
+  test('a server still takes the id of a group made elsewhere', () => {
+    new OpenStackServer(stack, 'Web', { network: new OpenStackNetwork(stack, 'Net'), image: 'cirros', flavor: 'm1.tiny', serverGroup: '6a1f3c2e-0000-4000-8000-000000000001' });
+    expect(nodes()['web-server'].properties!.server_group).toBe('6a1f3c2e-0000-4000-8000-000000000001');
+  });
+
+  test('fromLookup looks up an existing group that destroy leaves in place', () => {
+    OpenStackServerGroup.fromLookup(stack, 'Existing', { nameOrId: 'db-spread' });
+    expect(nodes().existing.properties).toMatchObject({ use_external_resource: true, resource_id: 'db-spread' });
+  });
+
+  test('fails if maxServersPerHost is given with a policy other than ANTI_AFFINITY', () => {
+    expect(errorOf(() => new OpenStackServerGroup(stack, 'Spread', { maxServersPerHost: 2 })).message).toContain('demo/Spread: maxServersPerHost is for the ANTI_AFFINITY policy, but the policy is soft-anti-affinity');
+  });
+
+  test('fails if the policy is not one of the four', () => {
+    expect(errorOf(() => new OpenStackServerGroup(stack, 'Spread', { policy: 'spread' as any })).message).toContain('policy must be one of anti-affinity, affinity, soft-anti-affinity, soft-affinity, got "spread"');
   });
 });

@@ -10,7 +10,7 @@ import { FileStateStore } from '../../../lib/engine/state/file-store';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
 import { REPO, assertBuilt, makeProject } from '../../cli/support';
 import { runCliSlow as runCli } from './cli';
-import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 
 const PROGRAM = `
 import { App, Stack } from 'hybrid-iac';
@@ -76,6 +76,6 @@ describeWithOpenStack('a deploy killed while a server is being created', () => {
 
   test('destroy afterwards leaves nothing', async () => {
     expect(runCli(['destroy', '--yes'], directory, project.env).code).toBe(0);
-    expect(await inventory(api)).toEqual({ servers: [], volumes: [], keypairs: [], floatingips: [], ports: [], routers: [], subnets: [], networks: [], security_groups: [] });
+    expect(await inventory(api)).toEqual(EMPTY_PROJECT);
   }, 300_000);
 });

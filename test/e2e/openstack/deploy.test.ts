@@ -10,7 +10,7 @@ import type { StateSnapshot } from '../../../lib/engine/state/types';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
 import { assertBuilt, makeProject, readTree } from '../../cli/support';
 import { runCliSlow as runCli } from './cli';
-import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 
 const CANARY = 'appcred-canary-5e1d7a93';
 const PASSWORD = 'password-canary-0b44c2e1';
@@ -117,6 +117,6 @@ describeWithOpenStack('hybrid deploy and destroy on a real OpenStack', () => {
 
   test('destroy leaves nothing in the project', async () => {
     expect(cli(['destroy', '--yes']).code).toBe(0);
-    expect(await inventory(api)).toEqual({ servers: [], volumes: [], keypairs: [], floatingips: [], ports: [], routers: [], subnets: [], networks: [], security_groups: [] });
+    expect(await inventory(api)).toEqual(EMPTY_PROJECT);
   }, 600_000);
 });

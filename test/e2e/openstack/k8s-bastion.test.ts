@@ -15,7 +15,7 @@ import { assertBuilt, makeProject } from '../../cli/support';
 import { Bastion, startBastion } from '../../providers/ssh/support/extra-servers';
 import { ControlPlane, startControlPlane } from '../../support/kubernetes/control-plane';
 import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
-import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { SimulatedVm, VmSimulator, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { SshTestHosts, startSshHosts } from '../../support/ssh/hosts';
 import { readRecordedCommands } from '../../support/ssh/recording-commands';
@@ -114,7 +114,7 @@ describeWithOpenStack('K8sCluster.onOpenStack through a bastion', () => {
   test('destroy leaves nothing in the project', async () => {
     const result = await cli('destroy', ['destroy', '--yes']);
     expect([result.code === 0 ? 0 : transcripts.destroy, await inventory(openstack)]).toEqual([
-      0, { servers: [], volumes: [], keypairs: [], floatingips: [], ports: [], routers: [], subnets: [], networks: [], security_groups: [] },
+      0, EMPTY_PROJECT,
     ]);
   }, 900_000);
 });

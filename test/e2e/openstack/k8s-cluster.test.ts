@@ -22,7 +22,7 @@ import { REPO, assertBuilt, makeProject, readTree } from '../../cli/support';
 import { ControlPlane, startControlPlane } from '../../support/kubernetes/control-plane';
 import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
 import { NodeSimulator } from '../../support/kubernetes/node-simulator';
-import { TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { SimulatedVm, VmSimulator, novaHostname, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { RecordedCommand, readRecordedCommands } from '../../support/ssh/recording-commands';
 import { projectCli } from '../kubernetes/support';
@@ -122,6 +122,11 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       expect(ports).toEqual([1, 1, 1]);
     });
 
+    test("made the worker servers, and not the master, in the workers' soft anti-affinity server group", async () => {
+      const group = (await openstack.get('compute', `/os-server-groups/${runtime('worker-spread_0').id}`)).body.server_group;
+      expect([group.policy, group.members.sort()]).toEqual(['soft-anti-affinity', instancesOf('cluster-worker-vm-server').map((instance) => runtime(instance).id).sort()]);
+    });
+
     test("gave each server a floating IP on its port, from the external network", async () => {
       const ips = await Promise.all([...instancesOf('cluster-master-vm-floating-ip'), ...instancesOf('cluster-worker-vm-floating-ip')].map(async (instance) => (await openstack.get('network', `/v2.0/floatingips/${runtime(instance).id}`)).body.floatingip));
       const serverOfPort = async (portId: string) => (await openstack.get('network', `/v2.0/ports/${portId}`)).body.port.device_id;
@@ -201,6 +206,11 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
     test('the project now has four ACTIVE servers', async () => {
       const servers = await openstack.list('compute', '/servers/detail', 'servers');
       expect(servers.map((server: any) => server.status)).toEqual(['ACTIVE', 'ACTIVE', 'ACTIVE', 'ACTIVE']);
+    });
+
+    test("the third worker's server joined the workers' server group", async () => {
+      const group = (await openstack.get('compute', `/os-server-groups/${runtime('worker-spread_0').id}`)).body.server_group;
+      expect(group.members).toContain(runtime('cluster-worker-vm-server_2').id);
     });
 
     test('each worker joined with a token of its own, made on the master right before its join', () => {
@@ -324,8 +334,8 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       expect(masterDrains().slice(drainsBefore).sort()).toEqual(workersBefore.map((vm) => novaHostname(vm.name)).sort());
     });
 
-    test('left nothing in the project: no server, volume, key pair, floating IP, port, router, subnet, network or security group', async () => {
-      expect(await inventory(openstack)).toEqual({ servers: [], volumes: [], keypairs: [], floatingips: [], ports: [], routers: [], subnets: [], networks: [], security_groups: [] });
+    test('left nothing in the project: no server, server group, volume, key pair, floating IP, port, router, subnet, network or security group', async () => {
+      expect(await inventory(openstack)).toEqual(EMPTY_PROJECT);
     });
 
     test('left no object hybrid made in the API', async () => {

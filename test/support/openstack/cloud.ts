@@ -169,6 +169,11 @@ async function answers(): Promise<boolean> {
   }
 }
 
+/** What `inventory` finds in a project that holds nothing. */
+export const EMPTY_PROJECT = {
+  servers: [], server_groups: [], volumes: [], keypairs: [], floatingips: [], ports: [], routers: [], subnets: [], networks: [], security_groups: [],
+} as const;
+
 /** Everything a project holds, by kind, through the API (for "leaves nothing behind" checks). */
 export async function inventory(client: OpenStackClient): Promise<{ [kind: string]: string[] }> {
   const projectId = await client.projectId();
@@ -176,6 +181,7 @@ export async function inventory(client: OpenStackClient): Promise<{ [kind: strin
     (await client.list('network', `/v2.0/${collection}`, collection.replace(/-/g, '_'), { query: { project_id: projectId } })).map((item: any) => `${item.name ?? ''}:${item.id}`);
   return {
     servers: (await client.list('compute', '/servers/detail', 'servers')).map((server: any) => `${server.name}:${server.id}`),
+    server_groups: (await client.list('compute', '/os-server-groups', 'server_groups')).map((group: any) => `${group.name}:${group.id}`),
     volumes: (await client.list('block-storage', '/volumes/detail', 'volumes')).map((volume: any) => `${volume.name}:${volume.id}`),
     keypairs: (await client.get('compute', '/os-keypairs')).body.keypairs.map((entry: any) => entry.keypair.name),
     floatingips: await neutron('floatingips'),
