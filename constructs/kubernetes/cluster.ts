@@ -3,6 +3,7 @@ import { ErrorCode } from '../../lib/core/errors';
 import { SourceLocation, constructError } from '../../lib/core/location';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
+import { checkString } from '../../lib/core/validate';
 import type { K8sClusterOnHosts, K8sClusterOnHostsProps } from './on-hosts';
 import type { K8sClusterOnOpenStack, K8sClusterOnOpenStackProps } from './on-openstack';
 
@@ -32,6 +33,12 @@ export interface K8sClusterProps {
    * @default - none
    */
   readonly dependsOn?: NodeTemplate;
+  /**
+   * The address the cluster's NodePort Services are reached at from outside it (a node's public
+   * IP, a load balancer in front of the nodes): what `K8sService.nodeAddress` gives.
+   * @default - the address of a Ready node as the API server reports it (often a private one)
+   */
+  readonly nodeAddress?: string | Ref;
 }
 
 /** Props of `K8sCluster.fromKubeconfig`. */
@@ -110,6 +117,8 @@ export class K8sCluster extends Construct {
   public readonly clientConfig: { [key: string]: any };
   /** The node objects on this cluster are installed after, if any. */
   public readonly dependency?: NodeTemplate;
+  /** Where NodePort Services are reached from outside the cluster, when known (see K8sClusterProps). */
+  public readonly nodeAddress?: string | Ref;
 
   constructor(scope: Construct, id: string, props: K8sClusterProps = {}) {
     super(scope, id);
@@ -130,6 +139,7 @@ export class K8sCluster extends Construct {
     if (props.dependsOn !== undefined && !NodeTemplate.isNodeTemplate(props.dependsOn)) {
       throw fail(`dependsOn must be a node template, got ${describeValue(props.dependsOn)}`);
     }
+    checkString(fail, 'nodeAddress', props.nodeAddress, { optional: true, nonEmpty: true });
     this.clientConfig = {
       ...(props.kubeconfig !== undefined ? { kubeconfig: props.kubeconfig } : {}),
       ...(props.kubeconfigPath !== undefined ? { kubeconfig_path: props.kubeconfigPath } : {}),
@@ -137,5 +147,6 @@ export class K8sCluster extends Construct {
       ...(props.inCluster ? { in_cluster: true } : {}),
     };
     this.dependency = props.dependsOn;
+    this.nodeAddress = props.nodeAddress;
   }
 }

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Ref, describeValue } from '../../lib/core/refs';
 import { ScalingGroup } from '../../lib/core/scaling';
-import { Fail, checkPort, checkWhole } from '../../lib/core/validate';
+import { Fail, checkCidr, checkPort, checkWhole } from '../../lib/core/validate';
 import { Host, HostAuth, HostKey } from '../hosts/host';
 import { RemoteScript } from '../hosts/script';
 import { OpenStackConnectionProps } from '../openstack/connection';
@@ -27,6 +27,9 @@ export enum K8sApiAccess {
    */
   ADVERTISED = 'advertised',
 }
+
+/** Kubernetes' default NodePort range (the API server's --service-node-port-range). */
+const NODE_PORTS = { from: 30000, to: 32767 };
 
 /** The workers of a cluster on OpenStack: one scaling unit each. */
 export interface K8sWorkersProps {
@@ -102,6 +105,13 @@ export interface K8sClusterOnOpenStackProps extends K8sInstallProps, OpenStackCo
    * @default '0.0.0.0/0'
    */
   readonly apiAllowedFrom?: string;
+  /**
+   * Where the NodePort Services (TCP 30000-32767 on every VM) may be reached from (a CIDR),
+   * besides the network's own security group: '0.0.0.0/0' for a public app on a NODE_PORT Service.
+   * The cluster's `nodeAddress` (what NodePort Services report) is the master's floating IP.
+   * @default - none: NodePorts are reachable only as the VMs' other security groups allow
+   */
+  readonly nodePortsAllowedFrom?: string;
   /** Security groups of every VM. @default - the network's default security group, if it has one */
   readonly securityGroups?: OpenStackSecurityGroup[];
   /** User data (cloud-init) for every VM. @default - none */
@@ -148,12 +158,17 @@ export class K8sClusterOnOpenStack extends K8sCluster {
   public readonly workers: ScalingGroup;
   /** The key pair of the VMs. */
   public readonly keyPair: OpenStackKeyPair;
-  /** The security group opening the API server's port. */
+  /** The security group opening the API server's port (and the NodePorts, with nodePortsAllowedFrom). */
   public readonly apiSecurityGroup: OpenStackSecurityGroup;
 
   constructor(scope: Construct, id: string, props: K8sClusterOnOpenStackProps) {
     const nodes = buildCluster(scope, id, props);
-    super(scope, id, { kubeconfig: nodes.master.output('kubeconfig'), dependsOn: nodes.masterReady });
+    super(scope, id, {
+      kubeconfig: nodes.master.output('kubeconfig'),
+      dependsOn: nodes.masterReady,
+      // NodePorts answer on every node, the master included: its floating IP reaches them all.
+      ...(nodes.masterServer.floatingIpNode ? { nodeAddress: nodes.masterServer.publicIp } : {}),
+    });
     this.masterServer = nodes.masterServer;
     this.masterHost = nodes.masterHost;
     this.master = nodes.master;
@@ -209,13 +224,14 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
   const keyPair = props.keyPair ?? new OpenStackKeyPair(scope, `${id}KeyPair`, connection);
   const auth = props.sshAuth ?? HostAuth.keyFromSecret(keyPair.privateKey);
 
-  // The API server's port: open to the cluster's own VMs, and to apiAllowedFrom.
+  // The API server's port: open to the cluster's own VMs, and to apiAllowedFrom; NodePorts to nodePortsAllowedFrom.
   const apiAllowedFrom = props.apiAllowedFrom ?? '0.0.0.0/0';
   const apiSecurityGroup = new OpenStackSecurityGroup(scope, `${id}ApiSecurityGroup`, {
     ...connection,
     rules: [
       { protocol: 'tcp', fromPort: settings.apiServerPort, fromSameGroup: true },
       ...(apiAllowedFrom ? [{ protocol: 'tcp', fromPort: settings.apiServerPort, remoteIpPrefix: apiAllowedFrom }] : []),
+      ...(props.nodePortsAllowedFrom ? [{ protocol: 'tcp', fromPort: NODE_PORTS.from, toPort: NODE_PORTS.to, remoteIpPrefix: props.nodePortsAllowedFrom }] : []),
     ],
   });
   const baseGroups = props.securityGroups ?? (props.network.defaultSecurityGroup ? [props.network.defaultSecurityGroup] : []);
@@ -328,6 +344,7 @@ function checkProps(fail: Fail, props: K8sClusterOnOpenStackProps): InstallSetti
   if (props.apiAllowedFrom !== undefined && props.apiAllowedFrom !== '' && (typeof props.apiAllowedFrom !== 'string' || !/^[0-9a-fA-F.:]+\/\d{1,3}$/.test(props.apiAllowedFrom))) {
     throw fail(`apiAllowedFrom must be a CIDR such as 203.0.113.0/24, or '' for the cluster only, got ${describeValue(props.apiAllowedFrom)}`);
   }
+  if (props.nodePortsAllowedFrom !== undefined) checkCidr(fail, 'nodePortsAllowedFrom', props.nodePortsAllowedFrom);
   (props.securityGroups ?? []).forEach((group, index) => {
     if (!OpenStackSecurityGroup.isOpenStackSecurityGroup(group)) throw fail(`securityGroups[${index}] must be an OpenStackSecurityGroup, got ${describeValue(group)}`);
   });

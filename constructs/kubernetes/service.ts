@@ -157,9 +157,13 @@ export class K8sService extends K8sObject {
     return this.attr('node_ports', portName);
   }
 
-  /** An address of a ready node, for NODE_PORT Services. */
-  public get nodeAddress(): Ref {
-    return this.attr('node_address');
+  /**
+   * Where a NODE_PORT Service is reached from outside the cluster: the cluster's `nodeAddress`
+   * when it knows one (a K8sCluster.onOpenStack master's floating IP), else the address of a
+   * Ready node as the API server reports it.
+   */
+  public get nodeAddress(): string | Ref {
+    return this.cluster?.nodeAddress ?? this.attr('node_address');
   }
 
   /** The name pods resolve it by: `<name>.<namespace>.svc.cluster.local`. */

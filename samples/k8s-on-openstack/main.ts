@@ -37,6 +37,8 @@ const cluster = K8sCluster.onOpenStack(stack, 'Cluster', {
   sshUser: sshUser.value,
   sshPort: sshPort.value,
   apiAccess: apiAccess.value,
+  // WordPress is on a NodePort: open the NodePort range, reached at the master's floating IP.
+  nodePortsAllowedFrom: '0.0.0.0/0',
   version: '1.30.3',
   podCidr: '10.244.0.0/16',
   prepareHosts: prepareHosts.value,

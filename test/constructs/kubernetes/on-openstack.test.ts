@@ -1,9 +1,10 @@
 import { App, Stack } from '../../../lib/core/app';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
-import { K8sApiAccess, K8sCluster, K8sClusterOnOpenStack, K8sClusterOnOpenStackProps, K8sConfigMap } from '../../../constructs/kubernetes';
+import { K8sApiAccess, K8sCluster, K8sClusterOnOpenStack, K8sClusterOnOpenStackProps, K8sConfigMap, K8sService, K8sServiceType } from '../../../constructs/kubernetes';
 import { NODES_READY_SCRIPT, TOKEN_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
 import { OpenStackKeyPair, OpenStackNetwork, OpenStackServerGroup } from '../../../constructs/openstack';
+import { Ref } from '../../../lib/core/refs';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
 import { invalidPropsMessage } from '../../support/errors';
@@ -111,6 +112,26 @@ describe('K8sCluster.onOpenStack', () => {
   test('opens the API server port to the cluster and to apiAllowedFrom', () => {
     onOpenStack({ apiAllowedFrom: '203.0.113.0/24' });
     expect(nodes()['cluster-api-security-group'].properties.rules.map((rule: any) => [rule.port_range_min, rule.remote_ip_prefix ?? 'same group'])).toEqual([[6443, 'same group'], [6443, '203.0.113.0/24']]);
+  });
+
+  test('opens the NodePort range to nodePortsAllowedFrom', () => {
+    onOpenStack({ nodePortsAllowedFrom: '0.0.0.0/0' });
+    expect(nodes()['cluster-api-security-group'].properties.rules[2]).toMatchObject({ protocol: 'tcp', port_range_min: 30000, port_range_max: 32767, remote_ip_prefix: '0.0.0.0/0' });
+  });
+
+  test('leaves the NodePort range closed without nodePortsAllowedFrom', () => {
+    onOpenStack();
+    expect(nodes()['cluster-api-security-group'].properties.rules.map((rule: any) => rule.port_range_min)).toEqual([6443, 6443]);
+  });
+
+  test('fails if nodePortsAllowedFrom is not a CIDR', () => {
+    expect(invalidPropsMessage(() => onOpenStack({ nodePortsAllowedFrom: 'anywhere' }))).toContain('nodePortsAllowedFrom must be a CIDR such as 10.0.0.0/24, got "anywhere"');
+  });
+
+  test("NodePort Services on the cluster report the master's floating IP as their node address", () => {
+    const cluster = onOpenStack();
+    const service = new K8sService(stack, 'Web', { cluster, type: K8sServiceType.NODE_PORT, ports: [{ port: 80 }], selector: { app: 'web' } });
+    expect((service.nodeAddress as Ref).describe()).toBe(`the attribute 'floating_ip_address' of ${cluster.masterServer.floatingIpNode!.node.path}`);
   });
 
   describe('through a bastion', () => {

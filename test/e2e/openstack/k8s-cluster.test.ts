@@ -141,12 +141,19 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       );
     });
 
-    test("put the master in the network's default security group and the API server's group, which opens the API port", async () => {
+    test("put the master in the network's default security group and the cluster's group, which opens the API port and the NodePorts", async () => {
       const port = (await openstack.get('network', `/v2.0/ports/${runtime('cluster-master-vm-port_0').id}`)).body.port;
       const group = (await openstack.get('network', `/v2.0/security-groups/${runtime('cluster-api-security-group_0').id}`)).body.security_group;
-      expect([port.security_groups.sort(), group.security_group_rules.filter((rule: any) => rule.direction === 'ingress').map((rule: any) => rule.port_range_min)]).toEqual([
-        [runtime('network-security-group_0').id, runtime('cluster-api-security-group_0').id].sort(), [6443, 6443],
+      const ingress = group.security_group_rules.filter((rule: any) => rule.direction === 'ingress').map((rule: any) => `${rule.port_range_min}-${rule.port_range_max} ${rule.remote_ip_prefix ?? 'group'}`);
+      expect([port.security_groups.sort(), ingress.sort()]).toEqual([
+        [runtime('network-security-group_0').id, runtime('cluster-api-security-group_0').id].sort(), ['30000-32767 0.0.0.0/0', '6443-6443 0.0.0.0/0', '6443-6443 group'],
       ]);
+    });
+
+    test("WordPress's url is the master's floating IP at the Service's node port", async () => {
+      const result = await cli('outputs', ['outputs', '--json']);
+      const service = (await kubernetes.get('/api/v1/namespaces/wordpress/services/wordpress')).body;
+      expect(JSON.parse(result.stdout).url).toBe(`http://${runtime('cluster-master-vm-floating-ip_0').floating_ip_address}:${service.spec.ports[0].nodePort}/`);
     });
 
     test("ran kubeadm init on the master, advertising its address on the network", () => {
