@@ -298,6 +298,11 @@ describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real K
       expect([masterDrainsOf(novaHostname(before.vm.name)) - before.drains, joined(vmOf('cluster-worker-vm-server_1')).length]).toEqual([1, 1]);
     });
 
+    test("the worker's new server took its place in the workers' server group", async () => {
+      const group = (await openstack.get('compute', `/os-server-groups/${runtime('worker-spread_0').id}`)).body.server_group;
+      expect([group.members.includes(runtime('cluster-worker-vm-server_1').id), group.members.includes(before.serverId)]).toEqual([true, false]);
+    });
+
     test("the worker's volume is attached to the new server", async () => {
       const volume = (await openstack.get('block-storage', `/volumes/${runtime('cluster-worker-vm-volume0_1').id}`)).body.volume;
       expect([volume.status, volume.attachments.map((attachment: any) => attachment.server_id)]).toEqual(['in-use', [runtime('cluster-worker-vm-server_1').id]]);
