@@ -90,9 +90,12 @@ export interface K8sClusterOnHostsProps extends K8sInstallProps {
  * worker's node through the master, then runs `kubeadm reset -f` on every host (the packages stay).
  * The scripts are in on-hosts-scripts.ts.
  *
+ * Each join gets a join command the master makes right before it (the relationship's target
+ * preconfigure), so a worker healed or re-joined after the install's token expired (24 hours)
+ * still joins.
+ *
  * Not done (yet): upgrades (a node that runs another version than `version` is refused, since new
- * packages under it would skip `kubeadm upgrade`), highly available control planes, and fresh
- * join tokens for workers added after the token of the master's install expired (24 hours).
+ * packages under it would skip `kubeadm upgrade`) and highly available control planes.
  */
 export class K8sClusterOnHosts extends K8sCluster {
   /** The control plane's install on the master host; its outputs are endpoint, join_command, kubeconfig and node_name. */
@@ -154,7 +157,9 @@ function installNodes(scope: Construct, id: string, props: K8sClusterOnHostsProp
   }
 
   const master = installMaster(scope, `${id}Master`, props.master, settings, { advertiseAddress: props.advertiseAddress });
-  const workers = props.workers.map((host, index) => installWorker(scope, `${id}Worker${index + 1}`, host, master, settings));
+  // Each join gets a token the master makes right before it: a worker healed or re-joined days
+  // after the install (the install's token lasts 24 hours) still joins.
+  const workers = props.workers.map((host, index) => installWorker(scope, `${id}Worker${index + 1}`, host, master, settings, { freshToken: true }));
   const nodeNames: Array<string | Ref> = [master.output('node_name')];
   for (const worker of workers) nodeNames.push(' ', worker.output('node_name'));
   const ready = nodesReady(scope, `${id}NodesReady`, props.master, Fn.concat(...nodeNames), settings);

@@ -3,7 +3,7 @@ import { Input, InputType, Output } from '../../../lib/core/inputs';
 import { builtinCatalogue } from '../../../lib/core/types';
 import { Host, HostAuth } from '../../../constructs/hosts';
 import { K8sClusterOnHosts, K8sClusterOnHostsProps, K8sCluster, K8sConfigMap, K8sContainerRuntime } from '../../../constructs/kubernetes';
-import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, WORKER_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
+import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCRIPT, TOKEN_SCRIPT, WORKER_SCRIPT } from '../../../constructs/kubernetes/on-hosts-scripts';
 import { synthesizeStack } from '../../../synth/synthesize';
 import { validateBlueprint } from '../../../synth/validate';
 import { invalidPropsMessage } from '../../support/errors';
@@ -82,6 +82,12 @@ describe('K8sCluster.onHosts', () => {
         timeout: 1800,
       },
     ]);
+  });
+
+  test('on the master, makes a fresh join command right before each worker joins, as secret outputs', () => {
+    onHosts();
+    const preconfigure = joinOf('cluster-worker2').target_interfaces['cloudify.interfaces.relationship_lifecycle'].preconfigure;
+    expect([preconfigure.inputs.script, preconfigure.inputs.secret_outputs]).toEqual([TOKEN_SCRIPT, ['join_command', 'join_token']]);
   });
 
   test("each worker's relationship drains and deletes its node on the master when it goes", () => {

@@ -147,7 +147,9 @@ describe('a deploy killed after worker-1 joined, then deployed again', () => {
 });
 
 describe('the cluster the two deploys built', () => {
-  test('the master installed containerd and the packages, ran kubeadm init, the pod network and a join command, then waited for the nodes, in that order', () => {
+  // Join commands: the install's, then one right before each join: worker-1's in the killed run
+  // and again in the second (whose kubeadm join the host skipped), worker-2's in the second.
+  test('the master installed containerd and the packages, ran kubeadm init, the pod network and a join command, made a join command before each join, then waited for the nodes, in that order', () => {
     expect(calls('master').map(briefly)).toEqual([
       'apt-get update -q',
       'apt-get install -y -q containerd',
@@ -158,6 +160,9 @@ describe('the cluster the two deploys built', () => {
       'systemctl enable --now kubelet',
       'kubeadm init',
       'kubectl apply -f https://raw.githubusercontent.com/projectcalico/calico/v3.28.1/manifests/calico.yaml',
+      'kubeadm token create',
+      'kubeadm token create',
+      'kubeadm token create',
       'kubeadm token create',
       'kubectl get node master',
       'kubectl get node worker-1',
