@@ -10,7 +10,7 @@ import { FileStateStore } from '../../../lib/engine/state/file-store';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
 import { REPO, assertBuilt, makeProject } from '../../cli/support';
 import { runCliSlow as runCli } from './cli';
-import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 
 const PROGRAM = `
 import { App, Stack } from 'hybrid-iac';
@@ -20,7 +20,7 @@ const network = new OpenStackNetwork(stack, 'Net', { cidr: '10.40.0.0/24', exter
 new OpenStackServer(stack, 'Vm', { network, image: 'cirros', flavor: 'm1.nano' });
 `;
 
-describeWithOpenStack('a deploy killed while a server is being created', () => {
+describe('a deploy killed while a server is being created', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let api: OpenStackClient;

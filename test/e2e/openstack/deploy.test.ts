@@ -10,7 +10,7 @@ import type { StateSnapshot } from '../../../lib/engine/state/types';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
 import { assertBuilt, makeProject, readTree } from '../../cli/support';
 import { runCliSlow as runCli } from './cli';
-import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 
 const CANARY = 'appcred-canary-5e1d7a93';
 const PASSWORD = 'password-canary-0b44c2e1';
@@ -31,7 +31,7 @@ new Output(stack, 'publicIp', { value: web.publicIp });
 new Output(stack, 'privateIp', { value: web.privateIp });
 `;
 
-describeWithOpenStack('hybrid deploy and destroy on a real OpenStack', () => {
+describe('hybrid deploy and destroy on a real OpenStack', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let api: OpenStackClient;

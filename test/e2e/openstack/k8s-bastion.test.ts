@@ -15,7 +15,7 @@ import { assertBuilt, makeProject } from '../../cli/support';
 import { Bastion, startBastion } from '../../providers/ssh/support/extra-servers';
 import { ControlPlane, startControlPlane } from '../../support/kubernetes/control-plane';
 import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
-import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { SimulatedVm, VmSimulator, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { SshTestHosts, startSshHosts } from '../../support/ssh/hosts';
 import { readRecordedCommands } from '../../support/ssh/recording-commands';
@@ -43,7 +43,7 @@ const cluster = K8sCluster.onOpenStack(stack, 'Cluster', {
 new K8sConfigMap(stack, 'Settings', { cluster, namespace: 'default', name: 'private-cluster-settings', data: { reachedThrough: 'bastion' } });
 `;
 
-describeWithOpenStack('K8sCluster.onOpenStack through a bastion', () => {
+describe('K8sCluster.onOpenStack through a bastion', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let openstack: OpenStackClient;

@@ -22,7 +22,7 @@ import { REPO, assertBuilt, makeProject, readTree } from '../../cli/support';
 import { ControlPlane, startControlPlane } from '../../support/kubernetes/control-plane';
 import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
 import { NodeSimulator } from '../../support/kubernetes/node-simulator';
-import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { SimulatedVm, VmSimulator, novaHostname, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { RecordedCommand, readRecordedCommands } from '../../support/ssh/recording-commands';
 import { projectCli } from '../kubernetes/support';
@@ -32,7 +32,7 @@ const STACK = 'k8s-on-openstack';
 /** What one worker unit is made of, by node. */
 const WORKER_UNIT = ['cluster-worker', 'cluster-worker-host', 'cluster-worker-vm-floating-ip', 'cluster-worker-vm-port', 'cluster-worker-vm-server', 'cluster-worker-vm-volume-attachment0', 'cluster-worker-vm-volume0'];
 
-describeWithOpenStack('samples/k8s-on-openstack on a real OpenStack and a real Kubernetes control plane', () => {
+describe('samples/k8s-on-openstack on a real OpenStack and a real Kubernetes control plane', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let openstack: OpenStackClient;

@@ -18,7 +18,7 @@ import { assertBuilt, makeProject } from '../../cli/support';
 import { ControlPlane, startControlPlane } from '../../support/kubernetes/control-plane';
 import { FaultProxy, startFaultProxy, tlsProxyOptionsFor } from '../../support/kubernetes/fault-proxy';
 import { KubernetesApi } from '../../support/kubernetes/kubernetes-api';
-import { EMPTY_PROJECT, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { VmSimulator, startVmSimulator } from '../../support/openstack/vm-simulator';
 import { readRecordedCommands } from '../../support/ssh/recording-commands';
 import { projectCli } from '../kubernetes/support';
@@ -42,7 +42,7 @@ new K8sConfigMap(stack, 'Settings', { cluster, namespace: 'default', name: 'publ
 new Output(stack, 'apiServer', { value: cluster.endpoint });
 `;
 
-describeWithOpenStack("K8sCluster.onOpenStack's API at the master's floating IP", () => {
+describe("K8sCluster.onOpenStack's API at the master's floating IP", () => {
   let cloud: TestCloud;
   let project: TestProject;
   let openstack: OpenStackClient;

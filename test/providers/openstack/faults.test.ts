@@ -6,7 +6,7 @@ import { HybridError } from '../../../lib/core/errors';
 import { NonRecoverableError } from '../../../lib/engine/provider';
 import { openstackProvider } from '../../../lib/providers/openstack';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
-import { FLAVOR, IMAGE, TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { FLAVOR, IMAGE, TestCloud, TestProject, inventory, startOpenStack } from '../../support/openstack/cloud';
 import { Driver } from './context';
 
 async function failureOf(work: Promise<unknown>): Promise<Error> {
@@ -18,7 +18,7 @@ async function failureOf(work: Promise<unknown>): Promise<Error> {
   throw new Error('expected a failure');
 }
 
-describeWithOpenStack('OpenStack faults on a real cloud', () => {
+describe('OpenStack faults on a real cloud', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let admin: OpenStackClient;

@@ -4,10 +4,10 @@
  */
 import { openstackProvider } from '../../../lib/providers/openstack';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
-import { EMPTY_PROJECT, EXTERNAL_NETWORK, FLAVOR, IMAGE, describeWithOpenStack, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, EXTERNAL_NETWORK, FLAVOR, IMAGE, inventory, startOpenStack, TestCloud, TestProject } from '../../support/openstack/cloud';
 import { Driver, Instance } from './context';
 
-describeWithOpenStack('OpenStack resources on a real cloud', () => {
+describe('OpenStack resources on a real cloud', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let api: OpenStackClient;

@@ -6,10 +6,10 @@
 import { NonRecoverableError } from '../../../lib/engine/provider';
 import { openstackProvider } from '../../../lib/providers/openstack';
 import { OpenStackClient } from '../../../lib/providers/openstack/client/client';
-import { EMPTY_PROJECT, FLAVOR, IMAGE, TestCloud, TestProject, describeWithOpenStack, inventory, startOpenStack } from '../../support/openstack/cloud';
+import { EMPTY_PROJECT, FLAVOR, IMAGE, TestCloud, TestProject, inventory, startOpenStack } from '../../support/openstack/cloud';
 import { Driver, Instance } from './context';
 
-describeWithOpenStack('OpenStack server groups on a real cloud', () => {
+describe('OpenStack server groups on a real cloud', () => {
   let cloud: TestCloud;
   let project: TestProject;
   let api: OpenStackClient;

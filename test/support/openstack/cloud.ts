@@ -2,8 +2,8 @@
  * The real OpenStack test cloud for tests: `startOpenStack()` brings it up once per machine (up.sh
  * under a lock, so parallel jest workers share one cloud; a cloud already up is reused at once)
  * and each test file works in a project of its own (`cloud.project('name')`), so files never see
- * each other's resources or quotas. In CI a missing install fails the tests; elsewhere they are
- * skipped with a loud message, never silently.
+ * each other's resources or quotas. Without the install, the tests fail saying what to run, as
+ * the other test targets' do.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -24,27 +24,12 @@ const STATE = process.env.HYBRID_OPENSTACK_STATE_DIR ?? '/var/lib/hybrid-test/op
 const TEMPLATES = path.join(process.env.HYBRID_OPENSTACK_CACHE_DIR ?? '/var/cache/hybrid-test/openstack', 'templates');
 
 /** Why the cloud cannot run here, or undefined when it can. */
-export function unavailableReason(): string | undefined {
+function unavailableReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'the OpenStack test cloud runs as root';
   if (!fs.existsSync(path.join(TEMPLATES, 'nova', 'api-paste.ini'))) return 'the OpenStack test cloud is not installed (run `bash test/support/openstack/install.sh` as root)';
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import nova, neutron, keystone, glance, cinder, placement'], { stdio: 'ignore' });
   if (probe.status !== 0) return 'the OpenStack python packages are missing (run `bash test/support/openstack/install.sh` as root)';
   return undefined;
-}
-
-/**
- * `describe` when the cloud can run; otherwise, outside CI, a skipped block with a loud warning.
- * In CI (`CI` set) the block runs anyway, so that a missing install fails instead of hiding.
- */
-export function describeWithOpenStack(name: string, body: () => void): void {
-  const reason = unavailableReason();
-  if (reason && !process.env.CI) {
-    // eslint-disable-next-line no-console
-    console.warn(`\n*** SKIPPING "${name}": ${reason} ***\n`);
-    describe.skip(name, body);
-    return;
-  }
-  describe(name, body);
 }
 
 export interface TestProject {

@@ -10,10 +10,10 @@ import type { OpenStackClient } from '../../../lib/providers/openstack/client/cl
 import { generateKey } from '../ssh/hosts';
 import { run, RunResult } from '../ssh/process-util';
 import { readRecordedCommands } from '../ssh/recording-commands';
-import { describeWithOpenStack, EXTERNAL_NETWORK, FLAVOR, IMAGE, startOpenStack, TestCloud, TestProject } from './cloud';
+import { EXTERNAL_NETWORK, FLAVOR, IMAGE, startOpenStack, TestCloud, TestProject } from './cloud';
 import { SimulatedVm, startVmSimulator, VmSimulator } from './vm-simulator';
 
-describeWithOpenStack('VM simulator', () => {
+describe('VM simulator', () => {
   let cloud: TestCloud | undefined;
   let project: TestProject;
   let client: OpenStackClient | undefined;
