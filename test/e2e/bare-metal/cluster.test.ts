@@ -146,18 +146,23 @@ describe('a deploy killed after worker-1 joined, then deployed again', () => {
   });
 });
 
+/** What every node's install runs, in order, before kubeadm: containerd, then the packages of the version. */
+const PACKAGE_INSTALL = [
+  'apt-get update -q',
+  'apt-get install -y -q containerd',
+  'containerd config default',
+  'systemctl restart containerd',
+  'systemctl enable containerd',
+  'apt-get install -y -q kubelet=1.30.3-* kubeadm=1.30.3-* kubectl=1.30.3-*',
+  'systemctl enable --now kubelet',
+];
+
 describe('the cluster the two deploys built', () => {
   // Join commands: the install's, then one right before each join: worker-1's in the killed run
   // and again in the second (whose kubeadm join the host skipped), worker-2's in the second.
   test('the master installed containerd and the packages, ran kubeadm init, the pod network and a join command, made a join command before each join, then waited for the nodes, in that order', () => {
     expect(calls('master').map(briefly)).toEqual([
-      'apt-get update -q',
-      'apt-get install -y -q containerd',
-      'containerd config default',
-      'systemctl restart containerd',
-      'systemctl enable containerd',
-      'apt-get install -y -q kubelet=1.30.3-* kubeadm=1.30.3-* kubectl=1.30.3-*',
-      'systemctl enable --now kubelet',
+      ...PACKAGE_INSTALL,
       'kubeadm init',
       'kubectl apply -f https://raw.githubusercontent.com/projectcalico/calico/v3.28.1/manifests/calico.yaml',
       'kubeadm token create',
@@ -184,17 +189,9 @@ describe('the cluster the two deploys built', () => {
   test('each worker installed containerd and the packages right before it joined', () => {
     const beforeJoin = (name: string) => {
       const done = calls(name, (call) => call.exitCode === 0).map(briefly);
-      return done.slice(done.indexOf('kubeadm join') - 7, done.indexOf('kubeadm join'));
+      return done.slice(done.indexOf('kubeadm join') - PACKAGE_INSTALL.length, done.indexOf('kubeadm join'));
     };
-    expect(WORKERS.map(beforeJoin)).toEqual(WORKERS.map(() => [
-      'apt-get update -q',
-      'apt-get install -y -q containerd',
-      'containerd config default',
-      'systemctl restart containerd',
-      'systemctl enable containerd',
-      'apt-get install -y -q kubelet=1.30.3-* kubeadm=1.30.3-* kubectl=1.30.3-*',
-      'systemctl enable --now kubelet',
-    ]));
+    expect(WORKERS.map(beforeJoin)).toEqual(WORKERS.map(() => PACKAGE_INSTALL));
   });
 
   test("each worker joined at the master's address, with a token the master created and the master's CA hash, as its own node name", () => {
