@@ -7,7 +7,7 @@ import type { DesiredInstance } from './instances';
 import { DeploymentModel, ModelNode, ModelOperation, ModelRelationship, operationFullName } from './model';
 import { PlanContext, dependentsIndex, maskSecrets } from './plan';
 import type { Plan, PlanStep } from './plan-types';
-import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError, sleep } from './provider';
+import { InstanceView, NonRecoverableError, OperationContext, OperationResult, ProviderRegistry, ReadResult, RecoverableError, raceAbort, sleep } from './provider';
 import { PlacedInstance, Resolver, SecretSource } from './resolve';
 import { SecretBox, isEncrypted } from './secret-box';
 import type { StateWriter } from './state/state-writer';
@@ -713,29 +713,5 @@ function isTransient(error: unknown): boolean {
   return typeof code === 'string' && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'].includes(code);
 }
 
-/**
- * Settles with the work, or rejects as soon as the signal aborts. The work's own late outcome is
- * still observed, so an operation that fails after an abort is not an unhandled rejection.
- */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason ?? new Error('aborted'));
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason ?? new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
 
 

@@ -22,7 +22,6 @@ import { volumeAttachmentKind, volumeKind } from './resources/volume';
 export { OpenStackClient, ClientOptions, RequestRecord } from './client/client';
 export { loadCloudConfig, CloudConfig } from './client/config';
 export { OpenStackApiError } from './client/errors';
-export { generateEd25519, sshFingerprint } from './resources/keypair';
 
 export interface OpenStackProviderOptions {
   /** Passed to every client (timeouts, retries, a request hook for metrics). */
@@ -59,22 +58,21 @@ class ClientPool {
   }
 }
 
-/** Properties whose change replaces the resource (the others are updated in place). */
+/**
+ * Properties whose change replaces the resource (the others are updated in place). Types without
+ * an update operation (router interface, key pair, server group, volume attachment, image) are
+ * replaced on any change by the planner, so they need no entry.
+ */
 const LOOKUP = ['use_external_resource', 'resource_id', 'cloud', 'region'];
 const REPLACE_ON: { [nodeType: string]: string[] } = {
   'hybrid.nodes.openstack.Network': [...LOOKUP],
   'hybrid.nodes.openstack.Subnet': [...LOOKUP, 'network_id', 'cidr', 'ip_version'],
   'hybrid.nodes.openstack.Router': [...LOOKUP],
-  'hybrid.nodes.openstack.RouterInterface': [...LOOKUP, 'router_id', 'subnet_id'],
   'hybrid.nodes.openstack.SecurityGroup': [...LOOKUP],
   'hybrid.nodes.openstack.Port': [...LOOKUP, 'network_id'],
   'hybrid.nodes.openstack.FloatingIP': [...LOOKUP, 'floating_network', 'floating_ip_address'],
-  'hybrid.nodes.openstack.KeyPair': [...LOOKUP, 'name', 'public_key'],
-  'hybrid.nodes.openstack.ServerGroup': [...LOOKUP, 'name', 'policy', 'max_servers_per_host'],
   'hybrid.nodes.openstack.Server': [...LOOKUP, 'image', 'flavor', 'networks', 'key_name', 'user_data', 'availability_zone', 'server_group', 'security_groups'],
   'hybrid.nodes.openstack.Volume': [...LOOKUP, 'volume_type', 'availability_zone', 'image'],
-  'hybrid.nodes.openstack.VolumeAttachment': [...LOOKUP, 'server_id', 'volume_id', 'device'],
-  'hybrid.nodes.openstack.Image': [...LOOKUP],
 };
 
 export function openstackProvider(options: OpenStackProviderOptions = {}): Provider {

@@ -22,6 +22,8 @@ class ScriptedCloud {
   public readonly requests: Array<{ method: string; url: string; headers: http.IncomingHttpHeaders; at: number }> = [];
   public answers: Answer[] = [];
   public tokens = 0;
+  /** Version documents to refuse with 503 before answering. */
+  public versionFailures = 0;
   private server!: http.Server;
   public port = 0;
 
@@ -39,6 +41,12 @@ class ScriptedCloud {
             catalog: [{ type: 'compute', endpoints: [{ interface: 'public', region_id: 'R', url: `${base}/compute/v2.1` }] },
               { type: 'network', endpoints: [{ interface: 'public', region_id: 'R', url: `${base}/network` }] }],
           } }));
+          return;
+        }
+        if (request.url === '/compute/v2.1/' && this.versionFailures > 0) {
+          this.versionFailures--;
+          response.writeHead(503, { 'Content-Type': 'application/json' });
+          response.end(JSON.stringify({ message: 'unavailable' }));
           return;
         }
         if (request.url === '/compute/v2.1/') {
@@ -156,6 +164,13 @@ test('the compute microversion is the lower of the server\'s maximum and the cli
   await client.get('compute', '/servers');
   await client.get('network', '/v2.0/networks');
   expect(cloud.requests.map((r) => r.headers['openstack-api-version'])).toEqual(['compute 2.60', undefined]);
+});
+
+test('a version document that failed is asked for again, not taken for a service without microversions', async () => {
+  cloud.versionFailures = 1;
+  await client.get('compute', '/servers').catch(() => undefined);
+  await client.get('compute', '/servers');
+  expect(cloud.requests.map((r) => r.headers['openstack-api-version']).pop()).toBe('compute 2.60');
 });
 
 test('pagination follows next links, keeping only their query', async () => {

@@ -5,7 +5,7 @@
  * Retry-After). Every failure is an OpenStackApiError naming the request id.
  */
 import { ErrorCode, HybridError } from '../../../core/errors';
-import { sleep } from '../../../engine/provider';
+import { raceAbort, sleep } from '../../../engine/provider';
 import { Token, authRequestBody, findEndpoint, identityBase, parseToken } from './auth';
 import type { CloudConfig } from './config';
 import { OpenStackApiError, parseErrorBody } from './errors';
@@ -106,7 +106,8 @@ export class OpenStackClient {
   private token?: Token;
   private authenticating?: Promise<Token>;
   private readonly endpoints = new Map<string, string>();
-  private readonly microversions = new Map<string, Promise<Microversion | undefined>>();
+  /** Work every operation of a run shares (microversions, image and flavor lookups): see memo. */
+  private readonly shared = new Map<string, Promise<unknown>>();
   private readonly options: Required<Omit<ClientOptions, 'onRequest'>> & Pick<ClientOptions, 'onRequest'>;
   /** How many times this client obtained a token (tests check renewal with it). */
   public authentications = 0;
@@ -127,6 +128,21 @@ export class OpenStackClient {
   /** The project the token is scoped to. */
   public async projectId(signal?: AbortSignal): Promise<string | undefined> {
     return (await this.validToken(signal)).projectId;
+  }
+
+  /**
+   * The outcome of `work`, done once per client (one run) for `key` and shared by every caller;
+   * a failure is not kept, so the next caller tries again. The work is shared, so it takes no
+   * caller's abort signal: a caller that gives up leaves it running for the others.
+   */
+  public memo<T>(key: string, work: () => Promise<T>): Promise<T> {
+    let pending = this.shared.get(key) as Promise<T> | undefined;
+    if (!pending) {
+      pending = work();
+      this.shared.set(key, pending);
+      pending.catch(() => this.shared.delete(key));
+    }
+    return pending;
   }
 
   /** Forgets the token, as if it had expired: the next request authenticates again. */
@@ -264,11 +280,12 @@ export class OpenStackClient {
 
   private async validToken(signal?: AbortSignal): Promise<Token> {
     if (this.token && this.token.expiresAt - this.options.renewBeforeMs > Date.now()) return this.token;
-    // One authentication at a time: concurrent operations wait for the same token.
-    this.authenticating ??= this.authenticate(signal).finally(() => {
+    // One authentication at a time: concurrent operations wait for the same token, and one
+    // operation giving up (its signal) does not cancel it for the others.
+    this.authenticating ??= this.authenticate().finally(() => {
       this.authenticating = undefined;
     });
-    return this.authenticating;
+    return signal ? raceAbort(this.authenticating, signal) : this.authenticating;
   }
 
   private async authenticate(signal?: AbortSignal): Promise<Token> {
@@ -328,30 +345,29 @@ export class OpenStackClient {
   private negotiate(service: ServiceName, signal?: AbortSignal): Promise<Microversion | undefined> {
     const preferred = PREFERRED_MICROVERSIONS[service];
     if (!preferred) return Promise.resolve(undefined);
-    let pending = this.microversions.get(service);
-    if (!pending) {
-      pending = this.discover(service, preferred, signal).catch((error) => {
-        this.microversions.delete(service);
-        throw error;
-      });
-      this.microversions.set(service, pending);
-    }
-    return pending;
+    const pending = this.memo(`microversion:${service}`, () => this.discover(service, preferred));
+    return signal ? raceAbort(pending, signal) : pending;
   }
 
   /** Reads the service's version document: the highest version both sides know wins. */
-  private async discover(service: ServiceName, preferred: string, signal?: AbortSignal): Promise<Microversion | undefined> {
-    const base = await this.endpoint(service, signal);
+  private async discover(service: ServiceName, preferred: string): Promise<Microversion | undefined> {
+    const base = await this.endpoint(service);
     const parsed = new URL(base);
     // `http://h:8776/v3/<project>` → `http://h:8776/v3/`; `http://h:8774/v2.1` → `http://h:8774/v2.1/`.
     const versionPath = /^(.*?\/v\d+(\.\d+)?)(\/|$)/.exec(parsed.pathname)?.[1] ?? '';
-    const token = await this.validToken(signal);
+    const token = await this.validToken();
     const started = Date.now();
     const response = await this.transport.send({
-      method: 'GET', url: new URL(`${parsed.origin}${versionPath}/`), signal, timeoutMs: this.options.requestTimeoutMs,
+      method: 'GET', url: new URL(`${parsed.origin}${versionPath}/`), timeoutMs: this.options.requestTimeoutMs,
       headers: { Accept: 'application/json', 'X-Auth-Token': token.value, 'User-Agent': 'hybrid-iac' },
     });
-    this.record(service, 'GET', `${versionPath}/`, response.status, started, requestIdOf(response.headers));
+    const requestId = requestIdOf(response.headers);
+    this.record(service, 'GET', `${versionPath}/`, response.status, started, requestId);
+    // An error answer must not pass for "no microversions" (it would be kept for the whole run);
+    // 300 Multiple Choices is how a service root lists its versions.
+    if (response.status >= 400) {
+      throw new OpenStackApiError({ service, method: 'GET', path: `${versionPath}/`, status: response.status, apiMessage: parseErrorBody(response.text).message, requestId });
+    }
     const body = parseBody(response.text) ?? {};
     const documents: any[] = body.version ? [body.version] : Array.isArray(body.versions) ? body.versions : [];
     const major = versionPath.replace(/^.*\/v/, '').split('.')[0];

@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { HybridError } from '../../../core/errors';
 import { NonRecoverableError, OperationContext, RecoverableError, sleep } from '../../../engine/provider';
 
-export { sleep };
 import { OpenStackApiError } from '../client/errors';
 import { TransportError } from '../client/http';
+
+/** For work shared by every operation of a run (OpenStackClient.memo): no one operation may cancel it. */
+export const NEVER_ABORTED: AbortSignal = new AbortController().signal;
 
 // ---- properties ---------------------------------------------------------------------------------
 
@@ -67,6 +69,13 @@ export function looksLikeId(value: string): boolean {
 export const IDENTITY_KEY = 'hybrid_identity';
 export const STACK_KEY = 'hybrid_stack';
 
+/** The `metadata` property (values as strings) plus the identity keys: Nova's and Cinder's metadata. */
+export function identityMetadata(context: OperationContext): { [key: string]: string } {
+  const result: { [key: string]: string } = {};
+  for (const [key, value] of Object.entries(dict(context, 'metadata'))) result[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  return { ...result, [IDENTITY_KEY]: context.identity, [STACK_KEY]: context.stack };
+}
+
 /**
  * The tag that marks a resource as this instance's: `hybrid:<stack>.<instance>`. Nova limits tags
  * to 60 characters, so a longer identity is shortened to a hash (still unique and stable).
@@ -113,6 +122,16 @@ export async function poll<T>(check: () => Promise<T | undefined>, options: Wait
     await sleep(delay, options.signal);
     delay = Math.min(Math.round(delay * 1.5), maxDelay);
   }
+}
+
+/** Waits until `get` finds nothing: the resource is gone. */
+export function waitGone(get: () => Promise<unknown>, options: WaitOptions): Promise<true> {
+  return poll(async () => ((await get()) ? undefined : true), options);
+}
+
+/** A request's onRetry that logs `retrying <what> in <n> ms: <why>`. */
+export function logRetries(context: OperationContext, what: string): (error: Error, delayMs: number) => void {
+  return (error, delayMs) => context.log('info', `retrying ${what} in ${Math.round(delayMs)} ms: ${error.message}`);
 }
 
 // ---- errors -------------------------------------------------------------------------------------

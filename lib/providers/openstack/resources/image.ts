@@ -5,7 +5,7 @@
  */
 import { NonRecoverableError, OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { looksLikeId } from './common';
+import { NEVER_ABORTED, looksLikeId } from './common';
 import type { Kind } from './kind';
 
 interface Image {
@@ -24,23 +24,12 @@ async function imagesNamed(client: OpenStackClient, name: string, signal: AbortS
   return client.list<Image>('image', '/v2/images', 'images', { query: { name }, signal });
 }
 
-const NEVER_ABORTED = new AbortController().signal;
-
-/** Image ids by reference, per client: fifty servers of one image look it up once per run. */
-const imageCache = new WeakMap<OpenStackClient, Map<string, Promise<string>>>();
-
-/** The id of an active image given by name or id; with several of one name, the newest active one. */
+/**
+ * The id of an active image given by name or id; with several of one name, the newest active one.
+ * Looked up once per run: fifty servers of one image share the answer.
+ */
 export function imageId(client: OpenStackClient, reference: string, context: OperationContext): Promise<string> {
-  let cache = imageCache.get(client);
-  if (!cache) imageCache.set(client, (cache = new Map()));
-  let pending = cache.get(reference);
-  if (!pending) {
-    // Shared by every server of the run, so no one operation's signal may cancel it.
-    pending = findImage(client, reference, { ...context, signal: NEVER_ABORTED });
-    cache.set(reference, pending);
-    pending.catch(() => cache!.delete(reference));
-  }
-  return pending;
+  return client.memo(`image:${reference}`, () => findImage(client, reference, { ...context, signal: NEVER_ABORTED }));
 }
 
 async function findImage(client: OpenStackClient, reference: string, context: OperationContext): Promise<string> {

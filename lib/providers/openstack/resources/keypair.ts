@@ -33,7 +33,7 @@ function uint32(value: number): Buffer {
 }
 
 /** A new Ed25519 key: the OpenSSH public line and the unencrypted OpenSSH private key. */
-export function generateEd25519(comment: string): { publicKey: string; privateKey: string } {
+function generateEd25519(comment: string): { publicKey: string; privateKey: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
   const publicRaw = Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url');
   const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d!, 'base64url');
@@ -133,9 +133,3 @@ export const keyPairKind: Kind<KeyPair> = {
     await client.delete('compute', `/os-keypairs/${encodeURIComponent(keypair.name)}`, { allow: [404], signal: context.signal });
   },
 };
-
-/** The SHA-256 fingerprint OpenSSH prints for a public key line (`SHA256:...`). */
-export function sshFingerprint(publicKey: string): string {
-  const blob = Buffer.from(publicKey.trim().split(/\s+/)[1] ?? '', 'base64');
-  return `SHA256:${createHash('sha256').update(blob).digest('base64').replace(/=+$/, '')}`;
-}

@@ -18,8 +18,8 @@ export interface Kind<R extends { id: string }> {
   get(client: OpenStackClient, id: string, context: OperationContext): Promise<R | undefined>;
   /** Resources with this exact name (lookups of existing resources). */
   findByName(client: OpenStackClient, name: string, context: OperationContext): Promise<R[]>;
-  /** The resource carrying this instance's identity, if any. */
-  findByIdentity(client: OpenStackClient, context: OperationContext): Promise<R | undefined>;
+  /** The resource carrying this instance's identity, if any. @default the first of findAllByIdentity */
+  findByIdentity?(client: OpenStackClient, context: OperationContext): Promise<R | undefined>;
   /**
    * Every resource carrying this instance's identity. More than one means a create the client
    * gave up on finished after its retry made another: a delete removes them all.
@@ -74,10 +74,15 @@ export async function lookup<R extends { id: string }>(kind: Kind<R>, client: Op
   throw new NonRecoverableError(`${named.length} ${kind.label}s are named '${reference}' (ids ${named.map((r) => r.id).join(', ')}); use the id`);
 }
 
+async function findByIdentity<R extends { id: string }>(kind: Kind<R>, client: OpenStackClient, context: OperationContext): Promise<R | undefined> {
+  if (kind.findByIdentity) return kind.findByIdentity(client, context);
+  return (await kind.findAllByIdentity!(client, context))[0];
+}
+
 async function existing<R extends { id: string }>(kind: Kind<R>, client: OpenStackClient, context: OperationContext): Promise<R | undefined> {
   const id = context.instance.runtimeProperties.id;
   if (typeof id === 'string' && id !== '') return kind.get(client, id, context);
-  return kind.findByIdentity(client, context);
+  return findByIdentity(kind, client, context);
 }
 
 function result<R extends { id: string }>(kind: Kind<R>, runtimeProperties: { [name: string]: any }): OperationResult {
@@ -108,7 +113,7 @@ export function operationsOf<R extends { id: string }>(kind: Kind<R>, clientFor:
     let resource: R | undefined;
     if (kind.alwaysSearchBeforeCreate || context.operation.retryNumber > 0) {
       // An earlier attempt may have created it before failing: adopt it rather than make a second.
-      resource = await kind.findByIdentity(client, context);
+      resource = await findByIdentity(kind, client, context);
       if (resource && kind.settle) resource = await kind.settle(client, context, resource);
       if (resource) context.log('info', `adopted ${label(context)} (${resource.id}) that an earlier attempt created`);
     }

@@ -1,10 +1,10 @@
 /** Networks and subnets (Neutron). */
 import { NonRecoverableError, OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { bool, int, list, looksLikeId, required, resourceName, str } from './common';
+import { NEVER_ABORTED, bool, int, list, looksLikeId, required, resourceName, str } from './common';
 import type { Kind } from './kind';
 import {
-  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronFindByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
+  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
 } from './neutron';
 
 function networkFields(context: OperationContext) {
@@ -22,7 +22,6 @@ export const networkKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'name', 'status', 'mtu', 'external'],
   get: (client, id, context) => neutronGet(client, 'networks', 'network', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'networks', { name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'networks', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'networks', context),
   create: (client, context) => neutronCreate(client, 'networks', 'network', networkFields(context), context),
   settle: (client, context, found) => neutronTag(client, 'networks', found, context),
@@ -32,22 +31,9 @@ export const networkKind: Kind<NeutronResource> = {
   remove: (client, context, network) => neutronDelete(client, 'networks', 'network', network.id, context),
 };
 
-const NEVER_ABORTED = new AbortController().signal;
-/** External network ids by reference, per client: fifty floating IPs resolve `public` once. */
-const externalCache = new WeakMap<OpenStackClient, Map<string, Promise<string>>>();
-
-/** An external network by name or id (router gateways, floating IPs). */
+/** An external network by name or id (router gateways, floating IPs); fifty floating IPs resolve `public` once per run. */
 export function externalNetworkId(client: OpenStackClient, reference: string, context: OperationContext): Promise<string> {
-  let cache = externalCache.get(client);
-  if (!cache) externalCache.set(client, (cache = new Map()));
-  let pending = cache.get(reference);
-  if (!pending) {
-    // Shared by every operation of the run, so no one operation's signal may cancel it.
-    pending = findExternalNetwork(client, reference, NEVER_ABORTED);
-    cache.set(reference, pending);
-    pending.catch(() => cache!.delete(reference));
-  }
-  return pending;
+  return client.memo(`external-network:${reference}`, () => findExternalNetwork(client, reference, NEVER_ABORTED));
 }
 
 async function findExternalNetwork(client: OpenStackClient, reference: string, signal: AbortSignal): Promise<string> {
@@ -93,7 +79,6 @@ export const subnetKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'name', 'cidr', 'gateway_ip', 'network_id', 'ip_version'],
   get: (client, id, context) => neutronGet(client, 'subnets', 'subnet', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'subnets', { name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'subnets', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'subnets', context),
   create: (client, context) =>
     neutronCreate(client, 'subnets', 'subnet', {

@@ -7,7 +7,7 @@
  */
 import type { OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { identityTag, poll, stackTag } from './common';
+import { identityTag, logRetries, stackTag, waitGone } from './common';
 
 export interface NeutronResource {
   readonly id: string;
@@ -30,10 +30,6 @@ export async function neutronGet<R = NeutronResource>(client: OpenStackClient, c
 export function neutronList<R = NeutronResource>(client: OpenStackClient, collection: string, query: { [name: string]: string | string[] | undefined }, signal: AbortSignal): Promise<R[]> {
   // The path says `security-groups`, the body `security_groups`.
   return client.list<R>('network', `/v2.0/${collection}`, collection.replace(/-/g, '_'), { query, signal });
-}
-
-export async function neutronFindByIdentity<R extends NeutronResource>(client: OpenStackClient, collection: string, context: OperationContext): Promise<R | undefined> {
-  return (await neutronFindAllByIdentity<R>(client, collection, context))[0];
 }
 
 export async function neutronFindAllByIdentity<R extends NeutronResource>(client: OpenStackClient, collection: string, context: OperationContext): Promise<R[]> {
@@ -70,9 +66,9 @@ export async function neutronDelete(client: OpenStackClient, collection: string,
   await client.delete('network', `/v2.0/${collection}/${id}`, {
     allow: [404],
     signal: context.signal,
-    onRetry: (error, delayMs) => context.log('info', `retrying the delete of ${singular} ${id} in ${Math.round(delayMs)} ms: ${error.message}`),
+    onRetry: logRetries(context, `the delete of ${singular} ${id}`),
   });
-  await poll(async () => ((await neutronGet(client, collection, singular, id, context.signal)) ? undefined : true), { signal: context.signal, intervalMs: 200 });
+  await waitGone(() => neutronGet(client, collection, singular, id, context.signal), { signal: context.signal, intervalMs: 200 });
 }
 
 /** Neutron resources in `drift` form: `name is "a", expected "b"`. */

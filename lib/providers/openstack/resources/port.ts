@@ -4,7 +4,7 @@ import { bool, list, required, resourceName, str } from './common';
 import type { Kind } from './kind';
 import { externalNetworkId } from './network';
 import {
-  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronFindByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
+  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
 } from './neutron';
 
 function fixedIps(context: OperationContext): Array<{ subnet_id?: string; ip_address?: string }> {
@@ -38,7 +38,6 @@ export const portKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'name', 'network_id', 'mac_address', 'fixed_ips', 'ip', 'ipv4_address', 'ipv6_address'],
   get: (client, id, context) => neutronGet(client, 'ports', 'port', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'ports', { name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'ports', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'ports', context),
   create: (client, context) => {
     const ips = fixedIps(context);
@@ -76,7 +75,6 @@ export const floatingIpKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'floating_ip_address', 'ip', 'floating_network_id', 'port_id', 'fixed_ip_address'],
   get: (client, id, context) => neutronGet(client, 'floatingips', 'floatingip', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'floatingips', { floating_ip_address: name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'floatingips', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'floatingips', context),
   create: async (client, context) => {
     const address = str(context, 'floating_ip_address');

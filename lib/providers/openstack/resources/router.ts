@@ -5,11 +5,11 @@
  */
 import { NonRecoverableError, OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { bool, poll, required, resourceName, str } from './common';
+import { bool, logRetries, required, resourceName, str, waitGone } from './common';
 import type { Kind } from './kind';
 import { externalNetworkId } from './network';
 import {
-  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronFindByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
+  NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate,
 } from './neutron';
 
 async function routerFields(client: OpenStackClient, context: OperationContext) {
@@ -27,7 +27,6 @@ export const routerKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'name', 'external_network_id', 'external_ip'],
   get: (client, id, context) => neutronGet(client, 'routers', 'router', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'routers', { name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'routers', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'routers', context),
   create: async (client, context) => neutronCreate(client, 'routers', 'router', await routerFields(client, context), context),
   settle: (client, context, found) => neutronTag(client, 'routers', found, context),
@@ -109,8 +108,8 @@ export const routerInterfaceKind: Kind<RouterInterface> = {
     await client.put('network', `/v2.0/routers/${routerInterface.router_id}/remove_router_interface`, { subnet_id: routerInterface.subnet_id }, {
       allow: [404],
       signal: context.signal,
-      onRetry: (error, delayMs) => context.log('info', `retrying the removal of the interface in ${Math.round(delayMs)} ms: ${error.message}`),
+      onRetry: logRetries(context, 'the removal of the interface'),
     });
-    await poll(async () => ((await neutronGet(client, 'ports', 'port', routerInterface.id, context.signal)) ? undefined : true), { signal: context.signal, intervalMs: 200 });
+    await waitGone(() => neutronGet(client, 'ports', 'port', routerInterface.id, context.signal), { signal: context.signal, intervalMs: 200 });
   },
 };

@@ -7,7 +7,7 @@ import { NonRecoverableError, OperationContext } from '../../../engine/provider'
 import type { OpenStackClient } from '../client/client';
 import { bool, list, resourceName } from './common';
 import type { Kind } from './kind';
-import { NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronFindByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate } from './neutron';
+import { NeutronResource, compareFields, neutronCreate, neutronDelete, neutronFindAllByIdentity, neutronGet, neutronList, neutronTag, neutronUpdate } from './neutron';
 
 export interface RuleSpec {
   readonly direction: 'ingress' | 'egress';
@@ -77,11 +77,13 @@ async function reconcileRules(client: OpenStackClient, context: OperationContext
   for (const rule of extra) {
     await client.delete('network', `/v2.0/security-group-rules/${rule.id}`, { allow: [404], signal: context.signal });
   }
+  let added: any[] = [];
   if (missing.length) {
-    await client.post('network', '/v2.0/security-group-rules', { security_group_rules: missing.map((rule) => ({ ...rule, security_group_id: group.id })) }, { signal: context.signal });
+    added = (await client.post('network', '/v2.0/security-group-rules', { security_group_rules: missing.map((rule) => ({ ...rule, security_group_id: group.id })) }, { signal: context.signal })).body.security_group_rules;
   }
   if (!missing.length && !extra.length) return group;
-  return (await neutronGet(client, 'security-groups', 'security_group', group.id, context.signal)) ?? group;
+  // The group's rules now: what was there and stays, and what the bulk create answered with.
+  return { ...group, security_group_rules: [...actual.filter((rule) => wantedKeys.has(ruleKey(rule))), ...added] };
 }
 
 export const securityGroupKind: Kind<NeutronResource> = {
@@ -90,7 +92,6 @@ export const securityGroupKind: Kind<NeutronResource> = {
   runtimeNames: ['id', 'name', 'rule_count'],
   get: (client, id, context) => neutronGet(client, 'security-groups', 'security_group', id, context.signal),
   findByName: (client, name, context) => neutronList(client, 'security-groups', { name }, context.signal),
-  findByIdentity: (client, context) => neutronFindByIdentity(client, 'security-groups', context),
   findAllByIdentity: (client, context) => neutronFindAllByIdentity(client, 'security-groups', context),
   create: async (client, context) => {
     const group = await neutronCreate(client, 'security-groups', 'security_group', { name: resourceName(context) }, context);

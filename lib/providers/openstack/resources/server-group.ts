@@ -64,7 +64,6 @@ export const serverGroupKind: Kind<ServerGroup> = {
   alwaysSearchBeforeCreate: true,
   get: (client, id, context) => getGroup(client, id, context.signal),
   findByName: (client, name, context) => groupsNamed(client, name, context.signal),
-  findByIdentity: async (client, context) => (await groupsNamed(client, resourceName(context), context.signal))[0],
   findAllByIdentity: (client, context) => groupsNamed(client, resourceName(context), context.signal),
   create: async (client, context) => {
     const policy = policyOf(context);

@@ -5,7 +5,7 @@
  * directly (it may be gone). Waiters leave on their own abort signal.
  */
 import type { OpenStackClient } from '../client/client';
-import { sleep } from './common';
+import { sleep } from '../../../engine/provider';
 
 export interface WatchedServer {
   readonly id: string;
@@ -62,7 +62,7 @@ export class ServerWatcher {
     this.running = true;
     try {
       while (this.waiters.size > 0) {
-        await sleep(TICK_MS, new AbortController().signal);
+        await sleep(TICK_MS);
         if (this.waiters.size === 0) break;
         let listed: Map<string, WatchedServer>;
         try {

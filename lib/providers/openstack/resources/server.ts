@@ -6,7 +6,7 @@
  */
 import { NonRecoverableError, OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { IDENTITY_KEY, STACK_KEY, dict, identityTag, list, poll, required, resourceName, stackTag, str } from './common';
+import { IDENTITY_KEY, NEVER_ABORTED, identityMetadata, identityTag, list, poll, required, resourceName, stackTag, str } from './common';
 import { imageId } from './image';
 import type { Kind } from './kind';
 import { neutronList } from './neutron';
@@ -23,7 +23,6 @@ interface Server {
   readonly [field: string]: any;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
 const TRANSITIONAL = new Set(['BUILD', 'REBUILD', 'RESIZE', 'VERIFY_RESIZE', 'REBOOT', 'HARD_REBOOT', 'MIGRATING', 'PASSWORD']);
 
 async function getServer(client: OpenStackClient, id: string, signal: AbortSignal): Promise<Server | undefined> {
@@ -40,32 +39,21 @@ async function findAllServers(client: OpenStackClient, context: OperationContext
 }
 
 async function findServer(client: OpenStackClient, context: OperationContext): Promise<Server | undefined> {
-  const mine = (server: Server) => server.metadata?.[IDENTITY_KEY] === context.identity;
-  if (await client.supports('compute', '2.26', context.signal)) {
-    const tagged = await client.list<Server>('compute', '/servers/detail', 'servers', { query: { tags: identityTag(context.identity) }, signal: context.signal });
-    const found = tagged.filter(mine).filter((server) => server.status !== 'DELETED');
-    if (found.length) return found[0];
-  }
-  // Older clouds, or a server created before tags: the name filter is a regular expression.
-  const escaped = resourceName(context).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const named = await client.list<Server>('compute', '/servers/detail', 'servers', { query: { name: `^${escaped}$` }, signal: context.signal });
-  return named.filter(mine).find((server) => server.status !== 'DELETED');
+  const [tagged] = await findAllServers(client, context);
+  if (tagged) return tagged;
+  // Older clouds, or a server created before tags.
+  return (await serversNamed(client, resourceName(context), context.signal)).find((server) => server.metadata?.[IDENTITY_KEY] === context.identity && server.status !== 'DELETED');
 }
 
-/** Flavor ids by reference, per client: fifty servers of one flavor look it up once. */
-const flavorCache = new WeakMap<OpenStackClient, Map<string, Promise<string>>>();
+/** Servers with exactly this name (Nova's name filter is a regular expression). */
+async function serversNamed(client: OpenStackClient, name: string, signal: AbortSignal): Promise<Server[]> {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return client.list<Server>('compute', '/servers/detail', 'servers', { query: { name: `^${escaped}$` }, signal });
+}
 
+/** A flavor id by name or id; fifty servers of one flavor look it up once per run. */
 function flavorId(client: OpenStackClient, reference: string, context: OperationContext): Promise<string> {
-  let cache = flavorCache.get(client);
-  if (!cache) flavorCache.set(client, (cache = new Map()));
-  let pending = cache.get(reference);
-  if (!pending) {
-    // Shared by every server of the run, so no one operation's signal may cancel it.
-    pending = findFlavor(client, reference, { ...context, signal: NEVER_ABORTED });
-    cache.set(reference, pending);
-    pending.catch(() => cache!.delete(reference));
-  }
-  return pending;
+  return client.memo(`flavor:${reference}`, () => findFlavor(client, reference, { ...context, signal: NEVER_ABORTED }));
 }
 
 async function findFlavor(client: OpenStackClient, reference: string, context: OperationContext): Promise<string> {
@@ -93,14 +81,6 @@ function networkSpecs(context: OperationContext): NetworkSpec[] {
   });
 }
 
-/** Metadata as the properties give it, plus the identity keys. Nova caps keys and values at 255. */
-function metadata(context: OperationContext): { [key: string]: string } {
-  const given = dict(context, 'metadata');
-  const result: { [key: string]: string } = {};
-  for (const [key, value] of Object.entries(given)) result[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  return { ...result, [IDENTITY_KEY]: context.identity, [STACK_KEY]: context.stack };
-}
-
 async function createServer(client: OpenStackClient, context: OperationContext): Promise<Server> {
   const networks = networkSpecs(context);
   const ports = networks.filter((network) => network.port_id);
@@ -121,7 +101,7 @@ async function createServer(client: OpenStackClient, context: OperationContext):
       networks: networks.length
         ? networks.map((network) => (network.port_id ? { port: network.port_id } : { uuid: network.network_id, ...(network.fixed_ip ? { fixed_ip: network.fixed_ip } : {}) }))
         : 'none',
-      metadata: metadata(context),
+      metadata: identityMetadata(context),
       ...(tagsSupported ? { tags: [identityTag(context.identity), stackTag(context.stack)] } : {}),
       ...(keyName ? { key_name: keyName } : {}),
       ...(userData ? { user_data: Buffer.from(userData, 'utf8').toString('base64') } : {}),
@@ -202,10 +182,7 @@ export const serverKind: Kind<Server> = {
   // A server create is slow and can fail half way: always look for one an earlier run started.
   alwaysSearchBeforeCreate: true,
   get: (client, id, context) => getServer(client, id, context.signal),
-  findByName: async (client, name, context) => {
-    const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    return client.list<Server>('compute', '/servers/detail', 'servers', { query: { name: `^${escaped}$` }, signal: context.signal });
-  },
+  findByName: (client, name, context) => serversNamed(client, name, context.signal),
   findByIdentity: findServer,
   findAllByIdentity: findAllServers,
   /** A found server still building is waited for; one in ERROR is deleted so that a fresh create follows. */
@@ -240,13 +217,13 @@ export const serverKind: Kind<Server> = {
     const drift: string[] = [];
     if (server.status !== 'ACTIVE') drift.push(`status is ${server.status}, expected ACTIVE${server.fault?.message ? ` (${server.fault.message})` : ''}`);
     if (server.name !== resourceName(context)) drift.push(`name is ${JSON.stringify(server.name)}, expected ${JSON.stringify(resourceName(context))}`);
-    const wanted = metadata(context);
+    const wanted = identityMetadata(context);
     for (const [key, value] of Object.entries(wanted)) if (server.metadata?.[key] !== value) drift.push(`metadata ${key} is ${JSON.stringify(server.metadata?.[key] ?? null)}, expected ${JSON.stringify(value)}`);
     return drift;
   },
   update: async (client, context, server) => {
     if (server.name !== resourceName(context)) await client.put('compute', `/servers/${server.id}`, { server: { name: resourceName(context) } }, { signal: context.signal });
-    await client.put('compute', `/servers/${server.id}/metadata`, { metadata: metadata(context) }, { signal: context.signal });
+    await client.put('compute', `/servers/${server.id}/metadata`, { metadata: identityMetadata(context) }, { signal: context.signal });
     return (await getServer(client, server.id, context.signal)) ?? server;
   },
   remove: (client, context, server) => deleteServer(client, context, server.id),

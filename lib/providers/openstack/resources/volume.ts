@@ -5,7 +5,7 @@
  */
 import { NonRecoverableError, OperationContext } from '../../../engine/provider';
 import type { OpenStackClient } from '../client/client';
-import { IDENTITY_KEY, STACK_KEY, dict, int, poll, required, resourceName, str } from './common';
+import { IDENTITY_KEY, identityMetadata, int, logRetries, poll, required, resourceName, str, waitGone } from './common';
 import { imageId } from './image';
 import type { Kind } from './kind';
 
@@ -32,12 +32,6 @@ async function getVolume(client: OpenStackClient, id: string, signal: AbortSigna
 async function volumesOf(client: OpenStackClient, context: OperationContext): Promise<Volume[]> {
   const found = await client.list<Volume>('block-storage', '/volumes/detail', 'volumes', { signal: context.signal });
   return found.filter((volume) => volume.metadata?.[IDENTITY_KEY] === context.identity && volume.status !== 'deleting');
-}
-
-function metadata(context: OperationContext): { [key: string]: string } {
-  const result: { [key: string]: string } = {};
-  for (const [key, value] of Object.entries(dict(context, 'metadata'))) result[key] = typeof value === 'string' ? value : JSON.stringify(value);
-  return { ...result, [IDENTITY_KEY]: context.identity, [STACK_KEY]: context.stack };
 }
 
 /** Why a volume went to error, from Cinder's user messages (3.3+), when Cinder recorded one. */
@@ -70,13 +64,12 @@ export const volumeKind: Kind<Volume> = {
   runtimeNames: ['id', 'name', 'size', 'status'],
   get: (client, id, context) => getVolume(client, id, context.signal),
   findByName: async (client, name, context) => (await client.list<Volume>('block-storage', '/volumes/detail', 'volumes', { signal: context.signal })).filter((volume) => volume.name === name),
-  findByIdentity: async (client, context) => (await volumesOf(client, context))[0],
   findAllByIdentity: volumesOf,
   settle: async (client, context, found) => {
     if (found.status === 'creating') return waitStatus(client, context, found.id, 'available', ['creating', 'downloading']);
     if (found.status === 'error') {
       await client.delete('block-storage', `/volumes/${found.id}`, { allow: [404], signal: context.signal });
-      await poll(async () => ((await getVolume(client, found.id, context.signal)) ? undefined : true), { signal: context.signal });
+      await waitGone(() => getVolume(client, found.id, context.signal), { signal: context.signal });
       return undefined;
     }
     return found;
@@ -92,7 +85,7 @@ export const volumeKind: Kind<Volume> = {
       volume: {
         size,
         name: resourceName(context),
-        metadata: metadata(context),
+        metadata: identityMetadata(context),
         ...(description ? { description } : {}),
         ...(type ? { volume_type: type } : {}),
         ...(zone ? { availability_zone: zone } : {}),
@@ -114,7 +107,7 @@ export const volumeKind: Kind<Volume> = {
     const size = int(context, 'size')!;
     if (size < volume.size) throw new NonRecoverableError(`volume ${volume.id} is ${volume.size} GiB; Cinder cannot shrink it to ${size} GiB (replace it instead)`);
     await client.put('block-storage', `/volumes/${volume.id}`, { volume: { name: resourceName(context), ...(str(context, 'description') ? { description: str(context, 'description') } : {}) } }, { signal: context.signal });
-    await client.put('block-storage', `/volumes/${volume.id}/metadata`, { metadata: metadata(context) }, { signal: context.signal });
+    await client.put('block-storage', `/volumes/${volume.id}/metadata`, { metadata: identityMetadata(context) }, { signal: context.signal });
     if (size > volume.size) {
       await client.post('block-storage', `/volumes/${volume.id}/action`, { 'os-extend': { new_size: size } }, { signal: context.signal, retryConflict: true });
       const settled = ['extending'];
@@ -126,9 +119,9 @@ export const volumeKind: Kind<Volume> = {
     await client.delete('block-storage', `/volumes/${volume.id}`, {
       allow: [404],
       signal: context.signal,
-      onRetry: (error, delayMs) => context.log('info', `retrying the delete of volume ${volume.id} in ${Math.round(delayMs)} ms: ${error.message}`),
+      onRetry: logRetries(context, `the delete of volume ${volume.id}`),
     });
-    await poll(async () => ((await getVolume(client, volume.id, context.signal)) ? undefined : true), { signal: context.signal, intervalMs: 500, maxIntervalMs: 2000 });
+    await waitGone(() => getVolume(client, volume.id, context.signal), { signal: context.signal, intervalMs: 500, maxIntervalMs: 2000 });
   },
 };
 
@@ -180,7 +173,7 @@ export const volumeAttachmentKind: Kind<Attachment> = {
     await client.delete('compute', `/servers/${attachment.server_id}/os-volume_attachments/${attachment.volume_id}`, {
       allow: [404],
       signal: context.signal,
-      onRetry: (error, delayMs) => context.log('info', `retrying the detach in ${Math.round(delayMs)} ms: ${error.message}`),
+      onRetry: logRetries(context, 'the detach'),
     });
     await poll(async () => {
       const volume = await getVolume(client, attachment.volume_id, context.signal);
