@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ErrorCode, HybridError } from '../../lib/core/errors';
 import { SourceLocation } from '../../lib/core/location';
 import { Fn, Ref, describeValue } from '../../lib/core/refs';
-import { Fail, checkWhole } from '../../lib/core/validate';
+import { Fail, checkWhole, ipv4Range } from '../../lib/core/validate';
 import { Host } from '../hosts/host';
 import { RemoteOperation } from '../hosts/operation';
 import { RemoteScript } from '../hosts/script';
@@ -16,7 +16,6 @@ import { DRAIN_SCRIPT, JOIN_SCRIPT, MASTER_SCRIPT, NODES_READY_SCRIPT, RESET_SCR
 
 /** Calico's manifest: it takes the pod CIDR from kubeadm's configuration. */
 const DEFAULT_POD_NETWORK_MANIFEST = 'https://raw.githubusercontent.com/projectcalico/calico/v3.28.1/manifests/calico.yaml';
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 /** pkgs.k8s.io, where the install takes kubeadm, kubelet and kubectl from, starts at 1.24. */
 const OLDEST_MINOR = 24;
 /** The container runtimes the install knows (K8sContainerRuntime's values). */
@@ -129,11 +128,11 @@ export function installMaster(scope: Construct, id: string, host: Host, settings
 /**
  * A worker's install on `host`, and its relationship to the master: once installed it joins with
  * the master's join command (on the worker), and, with `waitReady`, the master waits until its
- * node is Ready; when the worker goes, the master drains it and deletes its node first. With
- * `freshToken`, the master makes a new join command right before each worker joins (workers
- * added by scaling, days after the install's token expired).
+ * node is Ready; when the worker goes, the master drains it and deletes its node first. The
+ * master makes a new join command right before each worker joins, so a worker added or healed
+ * days after the install (whose token lasts 24 hours) still joins.
  */
-export function installWorker(scope: Construct, id: string, host: Host, master: RemoteScript, settings: InstallSettings, options: { waitReady?: boolean; freshToken?: boolean } = {}): RemoteScript {
+export function installWorker(scope: Construct, id: string, host: Host, master: RemoteScript, settings: InstallSettings, options: { waitReady?: boolean } = {}): RemoteScript {
   const worker = new RemoteScript(scope, id, {
     host,
     create: WORKER_SCRIPT,
@@ -153,7 +152,7 @@ export function installWorker(scope: Construct, id: string, host: Host, master: 
     },
     target: {
       // On the master, before the worker joins: a join command with a token of its own.
-      ...(options.freshToken ? { preconfigure: RemoteOperation.script(TOKEN_SCRIPT, { env: { HOST_ROOT: settings.hostRoot }, sudo: true, secretOutputs: ['join_command', 'join_token'], timeout: 120 }) } : {}),
+      preconfigure: RemoteOperation.script(TOKEN_SCRIPT, { env: { HOST_ROOT: settings.hostRoot }, sudo: true, secretOutputs: ['join_command', 'join_token'], timeout: 120 }),
       // On the master, once the worker joined: wait until its node registered and is Ready.
       ...(options.waitReady ? { establish: nodesReadyOperation(Fn.sourceAttribute('node_name'), settings) } : {}),
       // On the master, when the worker goes: drain it and delete its node.
@@ -192,20 +191,13 @@ export function nodesReady(scope: Construct, id: string, master: Host, nodeNames
 }
 
 function checkCidr(fail: Fail, name: string, value: unknown): string {
-  if (typeof value !== 'string' || !IPV4_CIDR.test(value)) throw fail(`${name} must be an IPv4 range such as 10.244.0.0/16, got ${describeValue(value)}`);
+  if (typeof value !== 'string' || !ipv4Range(value)) throw fail(`${name} must be an IPv4 range such as 10.244.0.0/16, got ${describeValue(value)}`);
   return value;
 }
 
 /** Whether two IPv4 ranges share an address. */
 function overlaps(a: string, b: string): boolean {
-  const range = (cidr: string): [number, number] => {
-    const [address, bits] = cidr.split('/');
-    const start = address.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
-    const size = 2 ** (32 - Number(bits));
-    const first = start - (start % size);
-    return [first, first + size - 1];
-  };
-  const [aFirst, aLast] = range(a);
-  const [bFirst, bLast] = range(b);
+  const [aFirst, aLast] = ipv4Range(a)!;
+  const [bFirst, bLast] = ipv4Range(b)!;
   return aFirst <= bLast && bFirst <= aLast;
 }

@@ -10,7 +10,7 @@
  * | --- | --- | --- | --- |
  * | MASTER_SCRIPT | master | create | install, `kubeadm init`, pod network; publishes endpoint, join_command, join_token, kubeconfig, node_name |
  * | WORKER_SCRIPT | each worker | create | install; publishes node_name |
- * | TOKEN_SCRIPT | master | a worker relationship's target preconfigure (onOpenStack) | publishes a fresh join command over the master's join_command |
+ * | TOKEN_SCRIPT | master | a worker relationship's target preconfigure | publishes a fresh join command over the master's join_command |
  * | JOIN_SCRIPT | each worker | its relationship's source establish | `kubeadm join` with the master's join_command, unless joined already |
  * | NODES_READY_SCRIPT | master | create | waits until every node registered and is Ready |
  * | DRAIN_SCRIPT | master | a worker relationship's target unlink | `kubectl drain` and `kubectl delete node` of that worker |

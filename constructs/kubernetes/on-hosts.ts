@@ -159,7 +159,7 @@ function installNodes(scope: Construct, id: string, props: K8sClusterOnHostsProp
   const master = installMaster(scope, `${id}Master`, props.master, settings, { advertiseAddress: props.advertiseAddress });
   // Each join gets a token the master makes right before it: a worker healed or re-joined days
   // after the install (the install's token lasts 24 hours) still joins.
-  const workers = props.workers.map((host, index) => installWorker(scope, `${id}Worker${index + 1}`, host, master, settings, { freshToken: true }));
+  const workers = props.workers.map((host, index) => installWorker(scope, `${id}Worker${index + 1}`, host, master, settings));
   const nodeNames: Array<string | Ref> = [master.output('node_name')];
   for (const worker of workers) nodeNames.push(' ', worker.output('node_name'));
   const ready = nodesReady(scope, `${id}NodesReady`, props.master, Fn.concat(...nodeNames), settings);

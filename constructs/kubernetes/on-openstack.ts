@@ -4,7 +4,7 @@ import { ScalingGroup } from '../../lib/core/scaling';
 import { Fail, checkCidr, checkPort, checkWhole } from '../../lib/core/validate';
 import { Host, HostAuth, HostKey } from '../hosts/host';
 import { RemoteScript } from '../hosts/script';
-import { OpenStackConnectionProps } from '../openstack/connection';
+import { OpenStackConnectionProps, connectionOn } from '../openstack/connection';
 import { OpenStackKeyPair } from '../openstack/keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from '../openstack/network';
 import { OpenStackSecurityGroup } from '../openstack/security-group';
@@ -220,7 +220,7 @@ interface ClusterParts {
 function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStackProps): ClusterParts {
   const fail = failFor(scope, id);
   const settings = checkProps(fail, props);
-  const connection = { cloud: props.cloud ?? props.network.cloud, region: props.region ?? props.network.region };
+  const connection = connectionOn(props, props.network);
   const keyPair = props.keyPair ?? new OpenStackKeyPair(scope, `${id}KeyPair`, connection);
   const auth = props.sshAuth ?? HostAuth.keyFromSecret(keyPair.privateKey);
 
@@ -282,7 +282,7 @@ function buildCluster(scope: Construct, id: string, props: K8sClusterOnOpenStack
 
   const workerServer = vm(`${id}WorkerVm`, props.workers.flavor ?? props.flavor, { groups: [apiSecurityGroup], volumeGb: props.workers.volumeGb, serverGroup: props.workers.serverGroup });
   const workerHost = host(`${id}WorkerHost`, workerServer);
-  const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true, freshToken: true });
+  const workerInstall = installWorker(scope, `${id}Worker`, workerHost, master, settings, { waitReady: true });
   const workers = new ScalingGroup(scope, groupName(id), {
     // The host and the install are contained in the server, so they scale with it.
     members: workerServer.nodes,

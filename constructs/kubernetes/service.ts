@@ -3,13 +3,12 @@ import { invalidProps } from '../../lib/core/node-template';
 import { Fn, Ref, describeValue } from '../../lib/core/refs';
 import { K8sIngressBackend, K8sIngressRule, K8sIngressTLS, K8sServicePort } from './api.generated';
 import { K8sNamespace, K8sNamespacedOptions, K8sObject, K8sObjectOptions } from './object';
-import { checkPort, checkStringMap } from '../../lib/core/validate';
+import { checkPort, checkStringMap, isIpv4 } from '../../lib/core/validate';
 import { LABEL_KEYS, LABEL_VALUES, checkLabelName, kebabName } from './validate';
 import type { K8sWorkload } from './workloads';
 
 const K8S_SERVICE_BRAND = Symbol.for('hybrid.K8sService');
 const K8S_WORKLOAD_BRAND = Symbol.for('hybrid.K8sWorkload');
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 
 /** How a Service is reached. */
 export enum K8sServiceType {
@@ -256,7 +255,7 @@ export class K8sExternalService extends Construct {
 
   constructor(scope: Construct, id: string, props: K8sExternalServiceProps) {
     super(scope, id);
-    const isHostName = typeof props?.address === 'string' && !IPV4.test(props.address);
+    const isHostName = typeof props?.address === 'string' && !isIpv4(props.address);
     const { address, port, targetPort, namespace, ...options } = props;
     this.service = new K8sService(this, 'Service', {
       ...options,

@@ -12,8 +12,12 @@ export interface OpenStackConnectionProps {
   readonly region?: string;
 }
 
-/** Sets `cloud` and `region` on a node when given. */
+/** The cloud and region of something on a network: its own when given, else the network's. */
+export function connectionOn(props: OpenStackConnectionProps, network: OpenStackConnectionProps): OpenStackConnectionProps {
+  return { cloud: props.cloud ?? network.cloud, region: props.region ?? network.region };
+}
 
+/** Sets `cloud` and `region` on a node when given. */
 export function applyConnection(node: NodeTemplate, props: OpenStackConnectionProps): void {
   checkString(node, 'cloud', props.cloud, { optional: true });
   checkString(node, 'region', props.region, { optional: true });

@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
-import { checkCidr, checkIp, checkString, checkWhole, isIpv4 } from '../../lib/core/validate';
+import { checkCidr, checkIp, checkString, checkWhole, ipv4Range, isIpv4 } from '../../lib/core/validate';
 import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
 import { OpenStackSecurityGroup, SecurityGroupRule } from './security-group';
 import { fail } from './validate';
@@ -248,14 +248,10 @@ class ImportedOpenStackNetwork extends Construct implements IOpenStackNetwork {
   }
 }
 
-function ipNumber(address: string): number {
-  return address.split('.').reduce((total, part) => total * 256 + Number(part), 0);
-}
-
+/** Whether an IPv4 address lies in an IPv4 CIDR (anything else is left to Neutron). */
 function inCidr(address: string, cidr: string): boolean {
-  if (!isIpv4(address)) return true;
-  const [base, bits] = cidr.split('/');
-  const size = 2 ** (32 - Number(bits));
-  const start = Math.floor(ipNumber(base) / size) * size;
-  return ipNumber(address) >= start && ipNumber(address) < start + size;
+  const range = ipv4Range(cidr);
+  if (!isIpv4(address) || !range) return true;
+  const [number] = ipv4Range(`${address}/32`)!;
+  return number >= range[0] && number <= range[1];
 }

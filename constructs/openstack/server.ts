@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { NodeTemplate } from '../../lib/core/node-template';
 import { Ref, describeValue } from '../../lib/core/refs';
 import { checkIp, checkString, checkStringMap } from '../../lib/core/validate';
-import { OpenStackConnectionProps, applyConnection, asLookup } from './connection';
+import { OpenStackConnectionProps, applyConnection, asLookup, connectionOn } from './connection';
 import { OpenStackKeyPair } from './keypair';
 import { IOpenStackNetwork, OpenStackNetwork } from './network';
 import { OpenStackSecurityGroup } from './security-group';
@@ -85,13 +85,13 @@ export class OpenStackServer extends Construct {
   public readonly volumeNodes: OpenStackVolume[] = [];
   /** One attachment per volume. */
   public readonly volumeAttachmentNodes: NodeTemplate[] = [];
-  private readonly props: OpenStackServerProps;
+  /** The cloud and region of everything the server makes. */
+  private readonly connection: OpenStackConnectionProps;
 
   constructor(scope: Construct, id: string, props: OpenStackServerProps) {
     super(scope, id);
     Object.defineProperty(this, SERVER_BRAND, { value: true });
     if (!props || typeof props !== 'object') throw fail(this, 'props with network, image and flavor are required');
-    this.props = props;
     if (!OpenStackNetwork.isNetwork(props.network)) {
       throw fail(this, `network must be an OpenStackNetwork or OpenStackNetwork.fromName/fromId(...), got ${describeValue(props.network)}`);
     }
@@ -112,7 +112,8 @@ export class OpenStackServer extends Construct {
     checkStringMap(this, 'metadata', props.metadata, { keys: METADATA_KEYS });
     if (!OpenStackServerGroup.isOpenStackServerGroup(props.serverGroup)) checkString(this, 'serverGroup', props.serverGroup, { optional: true, nonEmpty: true });
     for (const name of ['availabilityZone', 'name', 'floatingNetwork'] as const) checkString(this, name, props[name], { optional: true, nonEmpty: true });
-    const connection = { cloud: props.cloud ?? props.network.cloud, region: props.region ?? props.network.region };
+    const connection = connectionOn(props, props.network);
+    this.connection = connection;
 
     this.portNode = new NodeTemplate(this, 'Port', { type: 'hybrid.nodes.openstack.Port' });
     applyConnection(this.portNode, connection);
@@ -154,7 +155,7 @@ export class OpenStackServer extends Construct {
       throw fail(this, `volumes[${index}] needs a volume or a sizeGb >= 1, got ${describeValue(entry.sizeGb)}`);
     }
     if (entry.device !== undefined && !/^\/dev\/[a-z]+$/.test(entry.device)) throw fail(this, `volumes[${index}].device must look like /dev/vdb, got ${describeValue(entry.device)}`);
-    const connection = { cloud: this.props.cloud ?? this.props.network.cloud, region: this.props.region ?? this.props.network.region };
+    const connection = this.connection;
     let volume = entry.volume;
     if (!volume) {
       volume = new OpenStackVolume(this, `Volume${index}`, { sizeGb: entry.sizeGb as number, ...connection });

@@ -100,6 +100,16 @@ export function isIpv4(value: string): boolean {
   return IPV4.test(value);
 }
 
+/** An IPv4 CIDR's first and last address as numbers (the base aligned to the prefix), or undefined when it is not one. */
+export function ipv4Range(cidr: string): [number, number] | undefined {
+  const match = /^([^/]+)\/(3[0-2]|[12]?\d)$/.exec(cidr);
+  if (!match || !isIpv4(match[1])) return undefined;
+  const start = match[1].split('.').reduce((total, octet) => total * 256 + Number(octet), 0);
+  const size = 2 ** (32 - Number(match[2]));
+  const first = start - (start % size);
+  return [first, first + size - 1];
+}
+
 /** An IPv4 or IPv6 CIDR such as 10.0.0.0/24, or a Ref. */
 export function checkCidr(subject: Subject, name: string, value: unknown): void {
   if (Ref.isRef(value)) return;

@@ -85,16 +85,23 @@ function recordedModel(current: DeploymentModel, snapshot: StateSnapshot): Deplo
 export async function applyPlan(plan: Plan, context: PlanContext, options: ApplyOptions): Promise<ApplyResult> {
   const started = Date.now();
   const runner = new InstanceRunner(plan, context, options);
-  const tasks = runner.tasks();
+  return runTasks(runner, runner.tasks(), options, started, { keepFailures: true });
+}
+
+/**
+ * Walks the tasks' graph, the runner reporting each outcome, then flushes state and sums the run
+ * up. With `keepFailures`, each failed instance keeps its last failure, masked, for `hybrid
+ * state`; a later success clears it.
+ */
+async function runTasks(runner: InstanceRunner, tasks: Task[], options: ApplyOptions, started: number, { keepFailures }: { keepFailures: boolean }): Promise<ApplyResult> {
   const outcomes = await runGraph(tasks, {
     concurrency: options.concurrency ?? 10,
     signal: options.signal,
     onStart: (id) => options.events.emit({ type: 'step-started', ...taskParts(id) }),
     onFinish: (outcome) => runner.report(outcome),
   });
-  // Each failed instance keeps its last failure, masked, for `hybrid state`; a later success clears it.
-  for (const outcome of outcomes.values()) {
-    if (outcome.status !== 'failed') continue;
+  const failed = keepFailures ? [...outcomes.values()].filter((outcome) => outcome.status === 'failed') : [];
+  for (const outcome of failed) {
     const record = options.writer.instance(taskParts(outcome.id).instance);
     if (record) await options.writer.record({ kind: 'instance', record: { ...record, error: failureText(outcome.error, options) } }, false);
   }
@@ -178,14 +185,7 @@ export async function executeOperation(context: PlanContext, options: ApplyOptio
     const needs = request.byDependencyOrder ? [record.host, ...record.relationships.map((relationship) => relationship.target)].filter((id): id is string => id !== undefined && chosen.has(id)) : [];
     return { id: `${action}:${instance}`, dependsOn: [...new Set(needs)].map((id) => `${action}:${id}`), run: (signal) => runner.execute(instance, request.operation, operation, signal) };
   });
-  const outcomes = await runGraph(tasks, {
-    concurrency: options.concurrency ?? 10,
-    signal: options.signal,
-    onStart: (id) => options.events.emit({ type: 'step-started', ...taskParts(id) }),
-    onFinish: (outcome) => runner.report(outcome),
-  });
-  await options.writer.flush();
-  return summarize(outcomes, options, started);
+  return runTasks(runner, tasks, options, started, { keepFailures: false });
 }
 
 class InstanceRunner {

@@ -316,12 +316,10 @@ export async function executeOperation(model: DeploymentModel, params: ExecuteOp
         `no chosen instance's node has the operation ${params.operation}${having.length ? ` (nodes that have it: ${having.join(', ')})` : '; no node of this stack defines it'}`,
       );
     }
+    // The recorded instances, placed (host, unit) for get_attribute; no relationship operation runs here.
     const desired = new Map<string, DesiredInstance>(Object.values(existing.instances).map((record) => [record.id, {
       id: record.id, node: record.node, index: record.index, ...(record.host ? { host: record.host } : {}), ...(record.unit ? { unit: record.unit } : {}),
-      relationships: record.relationships.map((relationship) => ({
-        ...relationship,
-        relationship: model.nodes.get(record.node)?.relationships.findIndex((candidate) => candidate.type === relationship.type && candidate.target === existing.instances[relationship.target]?.node) ?? -1,
-      })),
+      relationships: [],
     }]));
     // The inputs as a deploy resolves them (secrets included), not state's masked record of them.
     const inputs = resolveInputs(model, options.inputs ?? {}, options.secrets ?? environmentSecrets(options.environment), events.redactor);
